@@ -128,17 +128,25 @@ bool mrtc_stun_is_stun(const uint8_t *data, size_t len);
 
 /* Decodes a datagram into msg (which borrows data). Returns 0, or MRTC_EPROTO for anything
  * malformed (msg contents are then unspecified). Attributes after MESSAGE-INTEGRITY other
- * than FINGERPRINT are ignored, as RFC 8489 section 14.5 says. */
+ * than FINGERPRINT are ignored, as RFC 8489 section 14.5 says: not validated, not decoded,
+ * not in attrs[] or unknown[]. A repeated attribute fills its field from its first
+ * occurrence; every occurrence is in attrs[]. More than MRTC_STUN_MAX_ATTRS attributes:
+ * MRTC_EPROTO. Never allocates. */
 int mrtc_stun_decode(mrtc_stun_msg *msg, const uint8_t *data, size_t len);
 
 /* Verifies MESSAGE-INTEGRITY (HMAC-SHA1) with key. Returns 0, MRTC_ENOTFOUND if the
- * message has none, or MRTC_EAUTH if it does not match. */
+ * message has none, or MRTC_EAUTH if it does not match (also if the crypto library fails:
+ * it fails closed). MRTC_EINVAL for a NULL key with key_len > 0. The key is the short-term
+ * password as bytes, or the output of mrtc_stun_long_term_key(). */
 int mrtc_stun_check_integrity(const mrtc_stun_msg *msg, const uint8_t *key, size_t key_len);
 
 /* The first attribute of a type, or NULL. */
 const mrtc_stun_attr *mrtc_stun_find(const mrtc_stun_msg *msg, uint16_t type);
 
-/* Long-term credential key (RFC 8489 section 9.2.2, MD5 of "user:realm:pass"). */
+/* Long-term credential key (RFC 8489 section 9.2.2, MD5 of "user:realm:pass"). The strings
+ * are used as given: no SASLprep/OpaqueString processing is applied (pass the already
+ * prepared strings). NULL counts as "". Should the digest fail (out of memory), key is all
+ * zeros, so integrity checks made with it fail. */
 void mrtc_stun_long_term_key(const char *user, const char *realm, const char *pass,
                              uint8_t key[16]);
 
@@ -149,6 +157,8 @@ typedef struct mrtc_stun_writer {
     size_t cap;
     size_t len;
     int err;
+    bool has_integrity;   /* set by mrtc_stun_add_integrity(): only FINGERPRINT may follow */
+    bool has_fingerprint; /* set by mrtc_stun_add_fingerprint(): nothing may follow */
 } mrtc_stun_writer;
 
 void mrtc_stun_writer_init(mrtc_stun_writer *w, uint8_t *buf, size_t cap, uint16_t method,
@@ -164,7 +174,13 @@ void mrtc_stun_add_unknown_attrs(mrtc_stun_writer *w, const uint16_t *types, int
 void mrtc_stun_add_integrity(mrtc_stun_writer *w, const uint8_t *key, size_t key_len);
 /* FINGERPRINT (CRC-32 xor 0x5354554e); must be last. */
 void mrtc_stun_add_fingerprint(mrtc_stun_writer *w);
-/* Returns the message length (> 0), or MRTC_ENOBUFS / MRTC_EINVAL if any step failed. */
+/* Returns the message length (> 0), or MRTC_ENOBUFS / MRTC_EINVAL if any step failed (the
+ * first failure is kept). Also MRTC_ETOOBIG if the attributes would exceed the 16-bit length
+ * field, MRTC_ENOMEM if the crypto library failed to compute MESSAGE-INTEGRITY. Invalid uses
+ * that give MRTC_EINVAL: method > 0xFFF, an ERROR-CODE outside 300..699 or with a reason
+ * over 763 bytes, an address that is neither IPv4 nor IPv6, any attribute after FINGERPRINT,
+ * an attribute other than FINGERPRINT after MESSAGE-INTEGRITY. The buffer is never written
+ * past cap. */
 int mrtc_stun_writer_finish(mrtc_stun_writer *w);
 
 /* Names for logs: "Binding", "success", "XOR-MAPPED-ADDRESS". Never NULL. */
