@@ -1,0 +1,70 @@
+/*
+ * The I/O interface a PeerConnection runs against, so the PeerConnection logic (core/pc*.c,
+ * core/jsep*.c) never depends on libuv. Two hosts implement it:
+ *   - core/runtime.c: libuv (real clock, UDP sockets, one uv_timer, a uv_async);
+ *   - core/vio.c: a virtual host for tests/sim (virtual clock, datagrams handed to a
+ *     simulated network), so whole PeerConnections run under a virtual clock with no sleep.
+ *
+ * Contract, from the PeerConnection's side:
+ *   - it reads the time with now() and never keeps a clock of its own;
+ *   - after any input (API call, datagram, timeout) it drains its modules' transmits through
+ *     send() and calls wake(), so the host re-arms its one timer at the earliest
+ *     mrtc_pc_next_timeout() of all its PeerConnections and, when mrtc_pc_has_events() is
+ *     true, schedules mrtc_pc_dispatch() to run from the loop (never inside the call);
+ *   - sockets are opened with bind() (one per local base address) and closed together with
+ *     unbind_all(); the host delivers each received datagram with mrtc_pc_handle_datagram();
+ *   - when mrtc_pc_dispatch() reports the PeerConnection finished closing, the host forgets
+ *     it (detach) before it is freed.
+ */
+#ifndef MRTC_CORE_IO_H
+#define MRTC_CORE_IO_H
+
+#include "core/util/addr.h"
+#include "core/util/rand.h"
+#include "core/util/time.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct mrtc_pc;
+
+#define MRTC_IO_IFNAME_MAX 32
+#define MRTC_IO_MAX_IFADDRS 64
+
+/* One local interface address. */
+typedef struct mrtc_io_ifaddr {
+    char name[MRTC_IO_IFNAME_MAX]; /* "lo", "eth0"; "" if unknown */
+    mrtc_addr addr;                /* port 0 */
+    bool internal;                 /* a loopback interface */
+} mrtc_io_ifaddr;
+
+typedef struct mrtc_io mrtc_io;
+
+typedef struct mrtc_io_ops {
+    /* The current monotonic time. */
+    mrtc_time (*now)(mrtc_io *io);
+    /* Lists the local interface addresses into out[0..cap); *n receives the count. Returns
+     * 0 or a negative MRTC_E* code. */
+    int (*interfaces)(mrtc_io *io, mrtc_io_ifaddr *out, size_t cap, size_t *n);
+    /* Opens a UDP socket for pc bound to ip (its port is ignored: the host picks one);
+     * *bound receives the bound address. Datagrams to it arrive through
+     * mrtc_pc_handle_datagram(pc, ...). Returns 0, MRTC_EADDR or MRTC_ENOMEM. */
+    int (*bind)(mrtc_io *io, struct mrtc_pc *pc, const mrtc_addr *ip, mrtc_addr *bound);
+    /* Closes every socket opened for pc. */
+    void (*unbind_all)(mrtc_io *io, struct mrtc_pc *pc);
+    /* Sends one datagram from the socket of pc bound to t->local. Best effort, like UDP:
+     * returns 0 or a negative code; the caller drops the datagram on error. */
+    int (*send)(mrtc_io *io, struct mrtc_pc *pc, const mrtc_transmit *t);
+    /* pc's deadline or event queue changed: re-arm the timer, schedule dispatch. */
+    void (*wake)(mrtc_io *io, struct mrtc_pc *pc);
+    /* Adds pc to the host's list (at creation) / removes it (just before it is freed). */
+    int (*attach)(mrtc_io *io, struct mrtc_pc *pc);
+    void (*detach)(mrtc_io *io, struct mrtc_pc *pc);
+} mrtc_io_ops;
+
+struct mrtc_io {
+    const mrtc_io_ops *ops;
+    const mrtc_rand *rand; /* ICE credentials, tie-breakers, transaction ids */
+};
+
+#endif
