@@ -61,6 +61,7 @@ static void ensure_init(void)
         return;
     g.init = true;
     const char *env = getenv("MESHRTC_LOG");
+    /* mrtc_log_configure() marks the configuration initialised only when it succeeds. */
     if (env && *env && mrtc_log_configure(env) != 0)
         fprintf(stderr, "meshrtc: ignoring malformed MESHRTC_LOG=\"%s\"\n", env);
 }
@@ -102,7 +103,6 @@ int mrtc_log_configure(const char *spec)
 {
     if (!spec)
         return MRTC_EINVAL;
-    g.init = true;
     /* Parse into copies first so a malformed spec changes nothing. */
     mrtc_log_level level = g.level;
     override ov[MAX_OVERRIDES];
@@ -128,6 +128,8 @@ int mrtc_log_configure(const char *spec)
         if (*p == ',')
             p++;
     }
+    /* Configured from the API: the environment no longer overrides it. */
+    g.init = true;
     g.level = level;
     memcpy(g.ov, ov, sizeof ov);
     g.n_ov = n_ov;

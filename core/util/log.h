@@ -1,6 +1,6 @@
 /*
  * Internal logging front end. Each module passes its component tag; the level filter is
- * checked before formatting so disabled debug lines cost one comparison.
+ * checked before formatting, so a disabled line costs a lookup and no formatting.
  */
 #ifndef MRTC_UTIL_LOG_H
 #define MRTC_UTIL_LOG_H

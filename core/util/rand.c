@@ -43,7 +43,10 @@ uint32_t mrtc_rand_u32(const mrtc_rand *r)
 
 uint64_t mrtc_rand_u64(const mrtc_rand *r)
 {
-    return (uint64_t)mrtc_rand_u32(r) << 32 | mrtc_rand_u32(r);
+    /* Two statements: the order of the draws must not depend on the compiler. */
+    uint64_t hi = mrtc_rand_u32(r);
+    uint64_t lo = mrtc_rand_u32(r);
+    return hi << 32 | lo;
 }
 
 uint32_t mrtc_rand_below(const mrtc_rand *r, uint32_t bound)

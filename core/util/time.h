@@ -1,6 +1,7 @@
 /*
  * Monotonic time for the sans-IO cores: a uint64_t count of microseconds, always passed in
- * as a parameter. Only core/runtime reads a real clock.
+ * as a parameter. Only core/runtime reads a monotonic clock (the default log sink reads the
+ * wall clock for its timestamps).
  */
 #ifndef MRTC_UTIL_TIME_H
 #define MRTC_UTIL_TIME_H

@@ -1,6 +1,6 @@
 /*
  * Logging: levels and component tags, set from the API or from the environment
- * (MESHRTC_LOG=debug, or per component: MESHRTC_LOG=info,ice=debug,sdp=trace).
+ * (MESHRTC_LOG=debug, or per component: MESHRTC_LOG=info,ice=debug,pc=trace).
  */
 #ifndef MESHRTC_LOG_H
 #define MESHRTC_LOG_H
@@ -27,7 +27,8 @@ typedef void (*mrtc_log_cb)(mrtc_log_level level, const char *component, const c
                             void *user);
 
 /* Sets the level of one component, or of every component when `component` is NULL.
- * Returns 0, or MRTC_EINVAL for a level out of range. */
+ * Returns 0, MRTC_EINVAL for a level out of range or a tag that is empty or 16 characters or
+ * longer, or MRTC_ENOBUFS when 32 component overrides are already set. */
 MRTC_EXPORT int mrtc_log_set_level(const char *component, mrtc_log_level level);
 
 /* Parses a specification such as "debug" or "warn,ice=debug,stun=trace" (the syntax of

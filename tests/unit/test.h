@@ -1,6 +1,7 @@
 /*
  * A minimal test harness: checks print both sides on failure, each test function is run
- * and counted, and the run ends by checking that no allocation leaked (counting allocator).
+ * and counted, and each RUN() checks that the test left no allocation behind (counting
+ * allocator).
  *
  *   static void test_parse(void) { CHECK_EQ(parse("1"), 1); }
  *   int main(void) { RUN(test_parse); return test_finish(); }
