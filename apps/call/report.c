@@ -1,0 +1,307 @@
+/*
+ * The meshrtc-call report (docs/report-format.md, version 1): a small model the call client
+ * fills as events arrive, serialised with jansson in the documented field order, times
+ * rounded to 0.1 ms.
+ *
+ * Only what the build measures is written: rtt, the data channel, file and track sections
+ * belong to later features and are omitted until they are recorded. It does not validate
+ * state names (the caller passes the library's W3C spellings) and keeps no clock of its own.
+ */
+#include "apps/call/report.h"
+
+#include "apps/common/mem.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int set_str(char **dst, const char *src)
+{
+    char *copy = NULL;
+    if (src) {
+        copy = mem_strdup(src);
+        if (!copy)
+            return -1;
+    }
+    mem_free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+void report_init(report *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void report_free(report *r)
+{
+    for (size_t i = 0; i < r->n_peers; i++) {
+        report_peer *p = r->peers[i];
+        mem_free(p->id);
+        mem_free(p->name);
+        mem_free(p->states);
+        mem_free(p);
+    }
+    mem_free(r->peers);
+    mem_free(r->self_id);
+    mem_free(r->self_name);
+    mem_free(r->room);
+    mem_free(r->signal);
+    mem_free(r->exit_reason);
+    report_init(r);
+}
+
+int report_set_self(report *r, const char *id, const char *name, const char *room,
+                    const char *signal)
+{
+    char *v[4] = {NULL, NULL, NULL, NULL};
+    const char *src[4] = {id, name, room, signal};
+    char **dst[4] = {&r->self_id, &r->self_name, &r->room, &r->signal};
+    for (int i = 0; i < 4; i++) {
+        if (set_str(&v[i], src[i])) {
+            for (int k = 0; k < 4; k++)
+                mem_free(v[k]);
+            return -1;
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        if (src[i]) {
+            mem_free(*dst[i]);
+            *dst[i] = v[i];
+        }
+    }
+    return 0;
+}
+
+int report_set_exit(report *r, int status, const char *reason)
+{
+    if (set_str(&r->exit_reason, reason ? reason : ""))
+        return -1;
+    r->has_exit = true;
+    r->exit_status = status;
+    return 0;
+}
+
+report_peer *report_peer_find(const report *r, const char *id)
+{
+    for (size_t i = 0; i < r->n_peers; i++) {
+        if (strcmp(r->peers[i]->id, id) == 0)
+            return r->peers[i];
+    }
+    return NULL;
+}
+
+report_peer *report_peer_get(report *r, const char *id, const char *name, double t_ms)
+{
+    report_peer *p = report_peer_find(r, id);
+    if (p)
+        return p;
+    if (r->n_peers == r->cap_peers) {
+        size_t cap = r->cap_peers ? r->cap_peers * 2 : 8;
+        report_peer **peers = mem_realloc(r->peers, cap * sizeof(*peers));
+        if (!peers)
+            return NULL;
+        r->peers = peers;
+        r->cap_peers = cap;
+    }
+    p = mem_calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->id = mem_strdup(id);
+    p->name = mem_strdup(name ? name : "");
+    if (!p->id || !p->name) {
+        mem_free(p->id);
+        mem_free(p->name);
+        mem_free(p);
+        return NULL;
+    }
+    p->created_ms = t_ms;
+    p->ice_connected_ms = -1;
+    p->connected_ms = -1;
+    p->rtt_ms = -1;
+    r->peers[r->n_peers++] = p;
+    return p;
+}
+
+int report_peer_state(report_peer *p, double t_ms, const char *kind, const char *state)
+{
+    if (p->n_states == p->cap_states) {
+        size_t cap = p->cap_states ? p->cap_states * 2 : 16;
+        report_state *s = mem_realloc(p->states, cap * sizeof(*s));
+        if (!s)
+            return -1;
+        p->states = s;
+        p->cap_states = cap;
+    }
+    report_state *s = &p->states[p->n_states++];
+    s->t_ms = t_ms;
+    snprintf(s->kind, sizeof(s->kind), "%s", kind);
+    snprintf(s->state, sizeof(s->state), "%s", state);
+    if (strcmp(kind, "ice") == 0 && p->ice_connected_ms < 0 &&
+        (strcmp(state, "connected") == 0 || strcmp(state, "completed") == 0))
+        p->ice_connected_ms = t_ms;
+    if (strcmp(kind, "connection") == 0 && p->connected_ms < 0 && strcmp(state, "connected") == 0)
+        p->connected_ms = t_ms;
+    return 0;
+}
+
+void report_peer_set_role(report_peer *p, const char *role)
+{
+    snprintf(p->role, sizeof(p->role), "%s", role);
+}
+
+/* Milliseconds rounded to 0.1 ms, as the format shows them. */
+static json_t *ms(double v)
+{
+    double r = (double)(long long)(v * 10.0 + (v < 0 ? -0.5 : 0.5)) / 10.0;
+    return json_real(r);
+}
+
+static json_t *endpoint_json(const report_endpoint *e)
+{
+    return json_pack("{s:s, s:i, s:s, s:s}", "address", e->address, "port", (int)e->port,
+                     "protocol", e->protocol, "type", e->type);
+}
+
+/* Adds obj[key] = v; false (and v released) when out of memory. */
+static bool put(json_t *obj, const char *key, json_t *v)
+{
+    return v && json_object_set_new(obj, key, v) == 0;
+}
+
+static json_t *peer_json(const report_peer *p)
+{
+    json_t *o = json_pack("{s:s, s:s}", "id", p->id, "name", p->name);
+    json_t *states = json_array();
+    bool ok = o && states;
+    if (ok && p->role[0])
+        ok = put(o, "role", json_string(p->role));
+    ok = ok && put(o, "created_ms", ms(p->created_ms));
+    for (size_t i = 0; ok && i < p->n_states; i++) {
+        const report_state *s = &p->states[i];
+        json_t *e =
+            json_pack("{s:o, s:s, s:s}", "t_ms", ms(s->t_ms), "kind", s->kind, "state", s->state);
+        ok = e && json_array_append_new(states, e) == 0;
+    }
+    if (ok) {
+        ok = put(o, "states", states);
+        states = NULL;
+    }
+    if (ok && p->ice_connected_ms >= 0)
+        ok = put(o, "ice_connected_ms", ms(p->ice_connected_ms));
+    if (ok && p->connected_ms >= 0)
+        ok = put(o, "connected_ms", ms(p->connected_ms));
+    if (ok && p->has_pair)
+        ok = put(o, "selected_pair",
+                 json_pack("{s:o, s:o}", "local", endpoint_json(&p->local), "remote",
+                           endpoint_json(&p->remote)));
+    if (ok && p->rtt_ms >= 0)
+        ok = put(o, "rtt_ms", ms(p->rtt_ms));
+    json_decref(states);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *report_json(const report *r)
+{
+    json_t *root = json_object();
+    json_t *self = json_object();
+    json_t *peers = json_array();
+    bool ok = root && self && peers && put(root, "version", json_integer(1));
+    if (ok && r->self_id)
+        ok = put(self, "id", json_string(r->self_id));
+    if (ok && r->self_name)
+        ok = put(self, "name", json_string(r->self_name));
+    if (ok && r->room)
+        ok = put(self, "room", json_string(r->room));
+    if (ok && r->signal)
+        ok = put(self, "signal", json_string(r->signal));
+    if (ok) {
+        ok = put(root, "self", self);
+        self = NULL;
+    }
+    if (ok && r->has_exit)
+        ok = put(root, "exit",
+                 json_pack("{s:i, s:s}", "status", r->exit_status, "reason",
+                           r->exit_reason ? r->exit_reason : ""));
+    for (size_t i = 0; ok && i < r->n_peers; i++) {
+        json_t *p = peer_json(r->peers[i]);
+        ok = p && json_array_append_new(peers, p) == 0;
+    }
+    if (ok) {
+        ok = put(root, "peers", peers);
+        peers = NULL;
+    }
+    json_decref(self);
+    json_decref(peers);
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+char *report_to_json(const report *r)
+{
+    const size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12);
+    json_t *root = report_json(r);
+    if (!root)
+        return NULL;
+    char *text = NULL;
+    size_t n = json_dumpb(root, NULL, 0, flags);
+    if (n > 0)
+        text = mem_alloc(n + 1);
+    if (text) {
+        json_dumpb(root, text, n, flags);
+        text[n] = '\0';
+    }
+    json_decref(root);
+    return text;
+}
+
+int report_write(const report *r, const char *path)
+{
+    char *text = report_to_json(r);
+    if (!text) {
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t n = strlen(path) + 32;
+    char *tmp = mem_alloc(n);
+    if (!tmp) {
+        mem_free(text);
+        errno = ENOMEM;
+        return -1;
+    }
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    int rc = -1, saved = 0;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        saved = errno;
+    } else {
+        bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+        if (!ok)
+            saved = errno;
+        if (fclose(f) != 0 && ok) {
+            ok = false;
+            saved = errno;
+        }
+        if (ok && rename(tmp, path) == 0) {
+            rc = 0;
+        } else {
+            if (ok)
+                saved = errno;
+            unlink(tmp);
+        }
+    }
+    mem_free(tmp);
+    mem_free(text);
+    if (rc)
+        errno = saved ? saved : EIO;
+    return rc;
+}

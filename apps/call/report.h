@@ -1,0 +1,81 @@
+/*
+ * The `meshrtc-call --report FILE.json` document, version 1 (docs/report-format.md).
+ *
+ * The call client records into this model as things happen; report_write() serialises it.
+ * Fields a build cannot fill are left unset and omitted, never faked. Times are
+ * milliseconds (double) since the process started, measured by the caller. Memory comes
+ * from the apps' counting allocator (apps/common/mem.h).
+ */
+#ifndef MESHRTC_APP_REPORT_H
+#define MESHRTC_APP_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct report_endpoint {
+    char address[64];
+    uint16_t port;
+    char protocol[8]; /* "udp" */
+    char type[8];     /* "host", "srflx", "prflx", "relay" */
+} report_endpoint;
+
+typedef struct report_state {
+    double t_ms;
+    char kind[16];  /* signaling, ice-gathering, ice, dtls, sctp, connection, datachannel */
+    char state[24]; /* W3C spelling */
+} report_state;
+
+typedef struct report_peer {
+    char *id;
+    char *name;
+    char role[10]; /* "offerer" / "answerer"; empty (omitted) until known */
+    double created_ms;
+    report_state *states;
+    size_t n_states, cap_states;
+    double ice_connected_ms; /* < 0: not reached (omitted) */
+    double connected_ms;     /* < 0: not reached (omitted) */
+    bool has_pair;           /* false: selected_pair omitted */
+    report_endpoint local, remote;
+    double rtt_ms; /* < 0: not measured (omitted) */
+} report_peer;
+
+typedef struct report {
+    char *self_id, *self_name, *room, *signal; /* NULL: omitted */
+    bool has_exit;
+    int exit_status;
+    char *exit_reason;
+    report_peer **peers; /* in order of creation; each block is stable */
+    size_t n_peers, cap_peers;
+} report;
+
+void report_init(report *r);
+void report_free(report *r);
+
+/* Each setter copies its strings (NULL leaves the field unset). Return 0, or -1 on
+ * allocation failure (nothing changed). */
+int report_set_self(report *r, const char *id, const char *name, const char *room,
+                    const char *signal);
+int report_set_exit(report *r, int status, const char *reason);
+
+/* Finds the peer with this id, or adds it (created at t_ms). The pointer stays valid until
+ * report_free(). NULL on allocation failure. */
+report_peer *report_peer_get(report *r, const char *id, const char *name, double t_ms);
+report_peer *report_peer_find(const report *r, const char *id);
+
+/* Appends {t_ms, kind, state} to the timeline; the first ice connected/completed sets
+ * ice_connected_ms, the first connection connected sets connected_ms. 0 or -1 (no memory). */
+int report_peer_state(report_peer *p, double t_ms, const char *kind, const char *state);
+
+/* "offerer" or "answerer". */
+void report_peer_set_role(report_peer *p, const char *role);
+
+/* Serialises the report as indented JSON text with the fields in the documented order. The
+ * caller frees it with mem_free(). NULL on allocation failure. */
+char *report_to_json(const report *r);
+
+/* Writes it to path atomically (temporary file beside it, then rename). Returns 0 or -1
+ * with errno set. */
+int report_write(const report *r, const char *path);
+
+#endif
