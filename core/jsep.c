@@ -403,33 +403,46 @@ static int apply_local_offer(mrtc_pc *pc)
     return 0;
 }
 
+/* Applies an answer or pranswer, local or remote (JSEP 5.10/5.11). A final answer completes
+ * the negotiation: the pending offer and the answer become the current descriptions, the old
+ * current ones and a superseded pranswer are freed, and the state returns to stable. A
+ * pranswer replaces the pending description on its side. Takes ownership of `answer`. */
+static void apply_answer(mrtc_pc *pc, mrtc_sdp *answer, mrtc_description_type type, bool local)
+{
+    mrtc_sdp **own = local ? &pc->pend_local : &pc->pend_remote;
+    mrtc_description_type *own_type = local ? &pc->pend_local_type : &pc->pend_remote_type;
+    if (type != MRTC_DESCRIPTION_ANSWER) {
+        mrtc_sdp_free(*own);
+        *own = answer;
+        *own_type = MRTC_DESCRIPTION_PRANSWER;
+        apply_answer_directions(pc, answer, local);
+        mrtc_jsep_set_state(pc, local ? S_HLP : S_HRP);
+        return;
+    }
+    mrtc_sdp_free(pc->cur_local);
+    mrtc_sdp_free(pc->cur_remote);
+    mrtc_sdp_free(*own); /* a pranswer from our side, superseded */
+    *own = answer;
+    *own_type = MRTC_DESCRIPTION_ANSWER;
+    pc->cur_local = pc->pend_local;
+    pc->cur_local_type = pc->pend_local_type;
+    pc->cur_remote = pc->pend_remote;
+    pc->cur_remote_type = pc->pend_remote_type;
+    pc->pend_local = NULL;
+    pc->pend_remote = NULL;
+    pc->pend_local_type = MRTC_DESCRIPTION_NONE;
+    pc->pend_remote_type = MRTC_DESCRIPTION_NONE;
+    apply_answer_directions(pc, answer, local);
+    commit_stable(pc);
+    mrtc_jsep_set_state(pc, S_STABLE);
+}
+
 static int apply_local_answer(mrtc_pc *pc, mrtc_description_type type)
 {
     mrtc_sdp *answer = pc->last_answer_sdp;
     pc->last_answer_sdp = NULL;
     clear_last_created(pc);
-    if (type == MRTC_DESCRIPTION_ANSWER) {
-        mrtc_sdp_free(pc->cur_local);
-        mrtc_sdp_free(pc->cur_remote);
-        mrtc_sdp_free(pc->pend_local);
-        pc->cur_local = answer;
-        pc->cur_local_type = MRTC_DESCRIPTION_ANSWER;
-        pc->cur_remote = pc->pend_remote;
-        pc->cur_remote_type = pc->pend_remote_type;
-        pc->pend_local = NULL;
-        pc->pend_remote = NULL;
-        pc->pend_local_type = MRTC_DESCRIPTION_NONE;
-        pc->pend_remote_type = MRTC_DESCRIPTION_NONE;
-        apply_answer_directions(pc, answer, true);
-        commit_stable(pc);
-        mrtc_jsep_set_state(pc, S_STABLE);
-    } else {
-        mrtc_sdp_free(pc->pend_local);
-        pc->pend_local = answer;
-        pc->pend_local_type = MRTC_DESCRIPTION_PRANSWER;
-        apply_answer_directions(pc, answer, true);
-        mrtc_jsep_set_state(pc, S_HLP);
-    }
+    apply_answer(pc, answer, type, true);
     pc_gen *gens[2] = {pc->gen, pc->gen_next};
     for (int i = 0; i < 2; i++) {
         if (gens[i])
@@ -610,28 +623,7 @@ static int apply_remote_offer(mrtc_pc *pc, mrtc_sdp *offer)
 static int apply_remote_answer(mrtc_pc *pc, mrtc_sdp *answer, mrtc_description_type type)
 {
     pc_gen *g = (pc_gen *)mrtc_pc_ice_gen_for_description(pc);
-    if (type == MRTC_DESCRIPTION_ANSWER) {
-        mrtc_sdp_free(pc->cur_local);
-        mrtc_sdp_free(pc->cur_remote);
-        mrtc_sdp_free(pc->pend_remote);
-        pc->cur_local = pc->pend_local;
-        pc->cur_local_type = MRTC_DESCRIPTION_OFFER;
-        pc->cur_remote = answer;
-        pc->cur_remote_type = MRTC_DESCRIPTION_ANSWER;
-        pc->pend_local = NULL;
-        pc->pend_remote = NULL;
-        pc->pend_local_type = MRTC_DESCRIPTION_NONE;
-        pc->pend_remote_type = MRTC_DESCRIPTION_NONE;
-        apply_answer_directions(pc, answer, false);
-        commit_stable(pc);
-        mrtc_jsep_set_state(pc, S_STABLE);
-    } else {
-        mrtc_sdp_free(pc->pend_remote);
-        pc->pend_remote = answer;
-        pc->pend_remote_type = MRTC_DESCRIPTION_PRANSWER;
-        apply_answer_directions(pc, answer, false);
-        mrtc_jsep_set_state(pc, S_HRP);
-    }
+    apply_answer(pc, answer, type, false);
     if (g)
         mrtc_pc_ice_apply_remote(pc, g, answer);
     if (pc->signaling == S_STABLE)

@@ -10,6 +10,7 @@
  * malformed ones), and it does not contact the server.
  */
 #include "apps/call/args.h"
+#include "apps/common/cli.h"
 
 #include "apps/common/jsonutil.h"
 
@@ -124,15 +125,8 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         char opt[32];
-        const char *val = NULL;
-        const char *eq = strchr(arg, '=');
-        if (strncmp(arg, "--", 2) == 0 && eq && (size_t)(eq - arg) < sizeof(opt)) {
-            memcpy(opt, arg, (size_t)(eq - arg));
-            opt[eq - arg] = '\0';
-            val = eq + 1;
-        } else {
-            snprintf(opt, sizeof(opt), "%s", arg);
-        }
+        const char *val;
+        cli_split_option(arg, opt, sizeof(opt), &val);
         if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0)
             return 1;
         bool known = false;

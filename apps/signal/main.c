@@ -6,6 +6,7 @@
  * It does not daemonise, write a pid file, or serve TLS (put a TLS proxy in front for
  * wss://).
  */
+#include "apps/common/cli.h"
 #include "apps/signal/server.h"
 
 #include <errno.h>
@@ -75,15 +76,8 @@ static int parse_args(int argc, char **argv, args *a)
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         char opt[64];
-        const char *val = NULL;
-        const char *eq = strchr(arg, '=');
-        if (strncmp(arg, "--", 2) == 0 && eq && (size_t)(eq - arg) < sizeof(opt)) {
-            memcpy(opt, arg, (size_t)(eq - arg));
-            opt[eq - arg] = '\0';
-            val = eq + 1;
-        } else {
-            snprintf(opt, sizeof(opt), "%s", arg);
-        }
+        const char *val;
+        cli_split_option(arg, opt, sizeof(opt), &val);
         if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
             fputs(usage, stdout);
             return 1;
