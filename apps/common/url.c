@@ -72,7 +72,8 @@ int url_parse(const char *url, url_parts *out, char *err, size_t errlen)
         if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
             return fail(err, errlen, url, "path must be printable ASCII without spaces");
     size_t plen = strlen(p);
-    if (plen + 2 > sizeof(out->path))
+    /* Room for the path, the '/' added before a bare "?query", and the NUL. */
+    if (plen + (*p == '/' ? 1 : 2) > sizeof(out->path))
         return fail(err, errlen, url, "path too long");
     if (*p == '/')
         memcpy(out->path, p, plen);
