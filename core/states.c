@@ -20,6 +20,7 @@ static const char *const ice_transport_names[] = {MRTC_ICE_TRANSPORT_STATE_MAP(N
 static const char *const ice_connection_names[] = {MRTC_ICE_CONNECTION_STATE_MAP(NAME_CASE_)};
 static const char *const dtls_names[] = {MRTC_DTLS_TRANSPORT_STATE_MAP(NAME_CASE_)};
 static const char *const connection_names[] = {MRTC_CONNECTION_STATE_MAP(NAME_CASE_)};
+static const char *const sctp_names[] = {MRTC_SCTP_TRANSPORT_STATE_MAP(NAME_CASE_)};
 
 #define NAME_OF_(table, v)                                                                         \
     ((unsigned)(v) < sizeof(table) / sizeof(table[0]) ? table[(unsigned)(v)] : "?")
@@ -47,6 +48,11 @@ const char *mrtc_ice_connection_state_name(mrtc_ice_connection_state s)
 const char *mrtc_dtls_transport_state_name(mrtc_dtls_transport_state s)
 {
     return NAME_OF_(dtls_names, s);
+}
+
+const char *mrtc_sctp_transport_state_name(mrtc_sctp_transport_state s)
+{
+    return NAME_OF_(sctp_names, s);
 }
 
 const char *mrtc_connection_state_name(mrtc_connection_state s)

@@ -19,6 +19,7 @@
 #include "meshrtc/log.h"
 #include "meshrtc/runtime.h"
 #include "meshrtc/states.h"
+#include "meshrtc/datachannel.h"
 #include "meshrtc/pc.h"
 
 #endif

@@ -26,6 +26,7 @@
 #ifndef MESHRTC_PC_H
 #define MESHRTC_PC_H
 
+#include "meshrtc/datachannel.h"
 #include "meshrtc/export.h"
 #include "meshrtc/runtime.h"
 #include "meshrtc/states.h"
@@ -44,6 +45,20 @@ typedef struct mrtc_pc mrtc_pc;
 /* An RTP transceiver (opaque), owned by its PeerConnection: valid until the
  * PeerConnection's close_cb returns (also after a rollback removed it from the list). */
 typedef struct mrtc_transceiver mrtc_transceiver;
+
+/* ---- Certificates (RTCCertificate) ------------------------------------------------------ */
+
+/* A DTLS identity: an ECDSA P-256 key with a self-signed certificate. */
+typedef struct mrtc_certificate mrtc_certificate;
+
+/* generateCertificate(): a new key and certificate (valid from a day ago for 30 days).
+ * Returns 0 and *out, MRTC_ENOMEM or MRTC_EIO (OpenSSL failed). */
+MRTC_EXPORT int mrtc_certificate_generate(mrtc_certificate **out);
+/* Releases the application's reference; PeerConnections using it keep their own. Accepts
+ * NULL. */
+MRTC_EXPORT void mrtc_certificate_free(mrtc_certificate *c);
+/* The SHA-256 fingerprint as a=fingerprint carries it ("AB:CD:..."); valid as long as c. */
+MRTC_EXPORT const char *mrtc_certificate_fingerprint(const mrtc_certificate *c);
 
 /* ---- Configuration (RTCConfiguration) ---------------------------------------------------- */
 
@@ -91,6 +106,10 @@ typedef struct mrtc_pc_config {
      * {"lo"}. */
     const char *const *ice_interfaces;
     size_t n_ice_interfaces;
+    /* The DTLS identity (RTCConfiguration.certificates). NULL (default): one certificate
+     * generated once per process and shared by every PeerConnection that has none. The
+     * PeerConnection takes its own reference. */
+    const mrtc_certificate *certificate;
 } mrtc_pc_config;
 
 /* Fills cfg with the defaults: no ICE servers, policy all, max-bundle, rtcp-mux require,
@@ -221,6 +240,18 @@ typedef void (*mrtc_pc_ice_connection_state_change_cb)(mrtc_pc *pc, mrtc_ice_con
 typedef void (*mrtc_pc_connection_state_change_cb)(mrtc_pc *pc, mrtc_connection_state state,
                                                    void *user);
 
+/* datachannel: the peer opened a channel (not for negotiated channels, which the
+ * application creates on both sides). The channel is already open; set its callbacks from
+ * here: its open callback follows after this one returns. Ownership: see datachannel.h. */
+typedef void (*mrtc_pc_datachannel_cb)(mrtc_pc *pc, mrtc_datachannel *dc, void *user);
+
+/* The DTLS transport's (RTCDtlsTransport onstatechange) and SCTP transport's
+ * (RTCSctpTransport onstatechange) state changes. With max-bundle there is one of each. */
+typedef void (*mrtc_pc_dtls_state_change_cb)(mrtc_pc *pc, mrtc_dtls_transport_state state,
+                                             void *user);
+typedef void (*mrtc_pc_sctp_state_change_cb)(mrtc_pc *pc, mrtc_sctp_transport_state state,
+                                             void *user);
+
 /* Every member may be NULL. The struct is copied by mrtc_pc_new(). */
 typedef struct mrtc_pc_callbacks {
     mrtc_pc_negotiation_needed_cb negotiation_needed;
@@ -230,6 +261,9 @@ typedef struct mrtc_pc_callbacks {
     mrtc_pc_ice_gathering_state_change_cb ice_gathering_state_change;
     mrtc_pc_ice_connection_state_change_cb ice_connection_state_change;
     mrtc_pc_connection_state_change_cb connection_state_change;
+    mrtc_pc_datachannel_cb datachannel;
+    mrtc_pc_dtls_state_change_cb dtls_state_change;
+    mrtc_pc_sctp_state_change_cb sctp_state_change;
 } mrtc_pc_callbacks;
 
 /* ---- Lifetime ------------------------------------------------------------------------------ */
@@ -384,6 +418,23 @@ MRTC_EXPORT mrtc_connection_state mrtc_pc_connection_state(const mrtc_pc *pc);
  * role and selected candidate pair. Returns 0, MRTC_ENOTFOUND (no transport yet: before the
  * first description is applied), MRTC_EINVAL. */
 MRTC_EXPORT int mrtc_pc_get_ice_transport(const mrtc_pc *pc, mrtc_ice_transport_info *out);
+
+/* RTCSctpTransport. */
+typedef struct mrtc_sctp_transport_info {
+    mrtc_sctp_transport_state state;
+    size_t max_message_size; /* what a channel may send: the peer's a=max-message-size
+                                (SIZE_MAX when it allows any) */
+    unsigned max_channels;   /* 0 until connected */
+} mrtc_sctp_transport_info;
+
+/* The SCTP transport (W3C pc.sctp): exists once a description with a data m-section was
+ * applied. Returns 0, MRTC_ENOTFOUND (pc.sctp is null), MRTC_EINVAL. */
+MRTC_EXPORT int mrtc_pc_get_sctp_transport(const mrtc_pc *pc, mrtc_sctp_transport_info *out);
+
+/* The DTLS transport's state and the SHA-256 fingerprint of the peer's certificate ("" until
+ * seen; fp may be NULL, else 96 bytes). Returns 0, MRTC_ENOTFOUND (no transport yet). */
+MRTC_EXPORT int mrtc_pc_get_dtls_transport(const mrtc_pc *pc, mrtc_dtls_transport_state *state,
+                                           char *fp, size_t fp_cap);
 
 #ifdef __cplusplus
 }

@@ -74,8 +74,7 @@ typedef enum mrtc_ice_connection_state {
 #undef MRTC_STATE_ENUM_
 } mrtc_ice_connection_state;
 
-/* RTCDtlsTransportState. No DTLS transport runs yet (a later issue adds DTLS): every
- * transport in use reports "new" until then. */
+/* RTCDtlsTransportState. */
 #define MRTC_DTLS_TRANSPORT_STATE_MAP(X)                                                           \
     X(NEW, "new")                                                                                  \
     X(CONNECTING, "connecting")                                                                    \
@@ -88,6 +87,18 @@ typedef enum mrtc_dtls_transport_state {
     MRTC_DTLS_TRANSPORT_STATE_MAP(MRTC_STATE_ENUM_)
 #undef MRTC_STATE_ENUM_
 } mrtc_dtls_transport_state;
+
+/* RTCSctpTransportState. */
+#define MRTC_SCTP_TRANSPORT_STATE_MAP(X)                                                           \
+    X(CONNECTING, "connecting")                                                                    \
+    X(CONNECTED, "connected")                                                                      \
+    X(CLOSED, "closed")
+
+typedef enum mrtc_sctp_transport_state {
+#define MRTC_STATE_ENUM_(name, str) MRTC_SCTP_TRANSPORT_##name,
+    MRTC_SCTP_TRANSPORT_STATE_MAP(MRTC_STATE_ENUM_)
+#undef MRTC_STATE_ENUM_
+} mrtc_sctp_transport_state;
 
 /* RTCPeerConnectionState: the aggregate over the ICE and DTLS transports. */
 #define MRTC_CONNECTION_STATE_MAP(X)                                                               \
@@ -111,6 +122,7 @@ MRTC_EXPORT const char *mrtc_ice_transport_state_name(mrtc_ice_transport_state s
 MRTC_EXPORT const char *mrtc_ice_connection_state_name(mrtc_ice_connection_state s);
 MRTC_EXPORT const char *mrtc_dtls_transport_state_name(mrtc_dtls_transport_state s);
 MRTC_EXPORT const char *mrtc_connection_state_name(mrtc_connection_state s);
+MRTC_EXPORT const char *mrtc_sctp_transport_state_name(mrtc_sctp_transport_state s);
 
 #ifdef __cplusplus
 }
