@@ -193,7 +193,10 @@ int mrtc_pc_create(mrtc_io *io, const mrtc_pc_config *cfg, const mrtc_pc_callbac
     err = mrtc_pc_ice_configure(pc, cfg);
     if (err)
         goto out;
-    err = mrtc_cert_generate(&pc->cert);
+    if (cfg->certificate)
+        pc->cert = mrtc_cert_ref(mrtc_certificate_cert(cfg->certificate));
+    else
+        err = mrtc_cert_default(&pc->cert);
     if (err) {
         MRTC_ERROR(LOG_TAG, "certificate generation failed");
         goto out;
