@@ -10,9 +10,15 @@
  * Time: OpenSSL's DTLS retransmission timer reads the wall clock on its own. This module
  * takes that timer over: it keeps its own retransmission deadline on the `now` the caller
  * passes (initial_rto, doubled per retransmission up to max_rto, failed after
- * max_retransmits), and OpenSSL's own timer is made to expire at once so it retransmits
- * exactly when this module asks it to (DTLS_set_timer_cb). So handshakes run on a virtual
- * clock in tests.
+ * max_retransmits); OpenSSL's own timer is set far out (DTLS_set_timer_cb) and expired
+ * exactly when this module asks it to retransmit (dtls.c says how). So handshakes run on a
+ * virtual clock in tests. That needs OpenSSL 3.0 or 3.1 (Debian 12's); with 3.2 or later,
+ * detected at run time, retransmissions follow the wall clock instead (see dtls.c).
+ *
+ * Memory: endpoints with the same key and certificate share one SSL_CTX. An established
+ * endpoint holds about 57 KB inside OpenSSL 3.0 (its handshake buffer and read buffer are
+ * kept for the connection's life by OpenSSL's DTLS code); records are at most one MTU, so
+ * the write buffer is small.
  *
  * Identity: the caller's key and certificate (ECDSA P-256 in meshrtc). The peer's
  * certificate is accepted during the handshake (WebRTC certificates are self-signed) and
@@ -75,8 +81,8 @@ typedef struct mrtc_dtls_config {
     /* Largest datagram to produce (the DTLS record layer's MTU), bytes. Default 1200. */
     size_t mtu;
     /* Handshake retransmission timer (RFC 6347 section 4.2.4.1): initial value, ceiling,
-     * and the number of retransmissions of one flight before the handshake fails.
-     * Defaults: 1 s, 60 s, 8. */
+     * and the number of retransmissions of one flight before the handshake fails (at most
+     * 12, OpenSSL's own limit; larger values count as 12). Defaults: 1 s, 60 s, 8. */
     mrtc_time initial_rto;
     mrtc_time max_rto;
     unsigned max_retransmits;
@@ -89,7 +95,8 @@ typedef struct mrtc_dtls_config {
 void mrtc_dtls_config_init(mrtc_dtls_config *cfg);
 
 /* Creates an endpoint in state "new". Returns 0 and *out, MRTC_EINVAL (no key or
- * certificate, or they do not match, mtu < 256), MRTC_ENOMEM or MRTC_EIO (OpenSSL failed). */
+ * certificate, or they do not match, mtu < 256 or > 65535, initial_rto 0 or above
+ * max_rto), MRTC_ENOMEM or MRTC_EIO (OpenSSL failed). */
 int mrtc_dtls_new(const mrtc_dtls_config *cfg, mrtc_dtls **out);
 /* Frees without sending anything (accepts NULL). */
 void mrtc_dtls_free(mrtc_dtls *d);
@@ -108,19 +115,22 @@ int mrtc_dtls_set_remote_fingerprint(mrtc_dtls *d, mrtc_time now, const char *al
 int mrtc_dtls_start(mrtc_dtls *d, mrtc_time now);
 
 /* One received DTLS datagram (first byte 20..63). A server that was not started yet starts
- * on it. Returns 0, or MRTC_EPROTO when the datagram was not usable (dropped; a record that
- * fails authentication is dropped silently as RFC 6347 section 4.1.2.7 says, a fatal alert
- * or handshake failure fails the transport and also returns 0), MRTC_ESTATE when closed or
- * failed. */
+ * on it. Returns 0, or MRTC_EPROTO when the datagram was not usable (dropped and counted:
+ * not a sequence of whole DTLS 1.x records, or an unprotected epoch-0 record that is
+ * malformed; a record that fails authentication or is a replay is dropped silently as RFC
+ * 6347 section 4.1.2.7 says and counted, a fatal alert or handshake failure fails the
+ * transport and also returns 0), MRTC_ESTATE when closed or failed, or when a client was
+ * not started yet (dropped). */
 int mrtc_dtls_handle_packet(mrtc_dtls *d, mrtc_time now, const uint8_t *data, size_t len);
 
-/* Encrypts one application data record (an SCTP packet). Returns 0, MRTC_ESTATE (not
- * connected), MRTC_ETOOBIG (len exceeds the record limit of 16384 or the MTU allows less),
- * MRTC_ENOMEM. */
+/* Encrypts one application data record (an SCTP packet). Returns 0, MRTC_EINVAL (len 0),
+ * MRTC_ESTATE (not connected), MRTC_ETOOBIG (len exceeds the record limit of 16384 or the
+ * MTU allows less), MRTC_EAGAIN (256 datagrams wait in the transmit queue: drain it with
+ * mrtc_dtls_poll_transmit), MRTC_ENOMEM. */
 int mrtc_dtls_send(mrtc_dtls *d, mrtc_time now, const uint8_t *data, size_t len);
 
-/* Sends close_notify (if the handshake had started) and goes to "closed". No-op when
- * already closed or failed. */
+/* Sends close_notify (if the handshake had completed: OpenSSL sends no alert in the middle
+ * of a handshake) and goes to "closed". No-op when already closed or failed. */
 void mrtc_dtls_close(mrtc_dtls *d, mrtc_time now);
 
 void mrtc_dtls_handle_timeout(mrtc_dtls *d, mrtc_time now);
@@ -170,7 +180,8 @@ typedef struct mrtc_dtls_stats {
     uint64_t datagrams_sent, datagrams_received;
     uint64_t bytes_sent, bytes_received; /* datagram bytes */
     uint64_t retransmissions;            /* handshake flights retransmitted */
-    uint64_t dropped;                    /* datagrams not usable, records not decrypted */
+    uint64_t dropped; /* datagrams not usable, records not decrypted, outgoing datagrams
+                         lost (queue full, out of memory, longer than poll_transmit's cap) */
 } mrtc_dtls_stats;
 
 void mrtc_dtls_get_stats(const mrtc_dtls *d, mrtc_dtls_stats *out);
