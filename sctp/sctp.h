@@ -19,9 +19,16 @@
  *     mrtc_sctp_next_timeout() returns 0 ("now") until they are polled. So a host must
  *     re-read every association's deadline after driving any of them (core's runtime and
  *     virtual host already re-arm at the minimum over all PeerConnections).
- *   - usrsctp measures RTT with the wall clock, not with `now`; under a virtual clock RTOs
- *     therefore sit at rto_min (this module sets RTO.Min 200 ms, RTO.Initial 1 s, as
- *     browsers' usrsctp builds do) and timers still run on `now`.
+ *   - usrsctp reads the wall clock itself (libc's time-of-day call: RTT samples, cookie dates,
+ *     PR-SCTP lifetimes), not `now`; its timers still run on `now`. With real time both
+ *     agree. Under a virtual clock that runs ahead of the wall clock, RTTs measure ~0 (RTOs
+ *     sit at RTO.Min: this module sets RTO.Min 200 ms, RTO.Initial 1 s, as browsers' usrsctp
+ *     builds do), MRTC_SCTP_MAX_LIFETIME messages never expire, and, worse, a T3
+ *     retransmission timeout only resends chunks sent at least one RTO ago *by the wall
+ *     clock*, so loss recovery by timeout stalls (fast retransmit still works). A test or
+ *     simulator with loss on a virtual clock must therefore make that call return its
+ *     virtual clock (tests/unit/test_sctp.c defines it in the test program, which
+ *     interposes on libc's definition for libusrsctp as well).
  *
  * Data channels: a channel is a stream id (sid). This module allocates sids (even for the
  * DTLS client, odd for the DTLS server: RFC 8832 section 6), sends DCEP OPEN and answers it
@@ -76,7 +83,10 @@ typedef struct mrtc_sctp_config {
     /* Largest SCTP packet handed to DTLS, bytes. Default 1191 (fits a 1280-byte IPv6 path
      * with UDP and DTLS AES-GCM overhead, as browsers use). */
     size_t mtu;
-    /* Streams announced in INIT (OS and MIS). Default 1024. */
+    /* Streams announced in INIT (OS and MIS). Default 256: usrsctp allocates about 104
+     * bytes per stream and direction for the association's life (1024 streams cost
+     * 115 KB per association, 256 cost 35 KB), and 256 channels per peer is ample; ids
+     * 0..255. */
     uint16_t streams;
     /* Send and receive socket buffers (the receive window), bytes. Default 1 MiB each. */
     size_t sndbuf, rcvbuf;
@@ -116,7 +126,8 @@ void mrtc_sctp_close(mrtc_sctp *s, mrtc_time now);
 mrtc_sctp_state mrtc_sctp_get_state(const mrtc_sctp *s);
 
 /* RTCSctpTransport.maxMessageSize: the largest message a channel may send, the remote
- * max-message-size (0 there means no limit, reported here as SIZE_MAX). */
+ * max-message-size (0 there means no limit), but at most the send buffer (cfg->sndbuf:
+ * usrsctp refuses a message larger than its send buffer). */
 size_t mrtc_sctp_max_message_size(const mrtc_sctp *s);
 /* Streams usable in each direction once connected (min of ours and the peer's), else the
  * configured count. RTCSctpTransport.maxChannels. */
@@ -156,9 +167,11 @@ int mrtc_sctp_open_channel(mrtc_sctp *s, mrtc_time now, uint16_t sid,
                            const mrtc_sctp_channel_params *p);
 
 /* Queues one message on an open channel. binary selects the PPID (53/57 binary, 51/56
- * string); len may be 0. The message is copied. Returns 0, MRTC_ENOTFOUND (no such sid),
- * MRTC_ESTATE (closing or closed), MRTC_ETOOBIG (len > mrtc_sctp_max_message_size()),
- * MRTC_ENOMEM. Nothing is queued on error. */
+ * string); len may be 0 (data may then be NULL). The message is copied. Returns 0,
+ * MRTC_ENOTFOUND (no such sid), MRTC_ESTATE (channel closing, association closing or not
+ * connected), MRTC_ETOOBIG (len > mrtc_sctp_max_message_size()), MRTC_EINVAL (data NULL
+ * with len > 0), MRTC_ENOMEM. Nothing is queued on error. A message usrsctp later refuses
+ * for good is dropped with MRTC_SCTP_EVENT_CHANNEL_ERROR. */
 int mrtc_sctp_send(mrtc_sctp *s, mrtc_time now, uint16_t sid, bool binary, const void *data,
                    size_t len);
 
@@ -190,9 +203,11 @@ typedef struct mrtc_sctp_event {
     mrtc_sctp_state state;
     uint16_t sid;
     bool binary;
-    const uint8_t *data; /* MESSAGE: valid until the next call on s (NULL when len 0) */
+    const uint8_t *data; /* MESSAGE: valid until the next mrtc_sctp_poll_event() or
+                            mrtc_sctp_free() on s (NULL when len 0) */
     size_t len;
-    mrtc_sctp_channel_params params; /* OPEN_REQUEST: strings valid until the next call */
+    mrtc_sctp_channel_params params; /* OPEN_REQUEST: strings valid as long as .data; a
+                                        label or protocol with a NUL byte is cut there */
     const char *text;                /* CHANNEL_ERROR: static or valid until next call */
 } mrtc_sctp_event;
 
