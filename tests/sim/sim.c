@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 typedef struct link_rule {
     mrtc_addr from;
@@ -133,6 +135,46 @@ void sim_link_init(sim_link *l)
     l->queue_bytes = 64 * 1024;
 }
 
+/* ---- The wall clock seen by libraries that read it themselves ----------------------------
+ * usrsctp samples RTTs with gettimeofday() and its T3 retransmission timeout only resends
+ * chunks sent at least one RTO ago by that clock. Under a virtual clock that runs ahead of
+ * the wall clock a T3 timeout would find nothing to resend and loss recovery would stall.
+ * So simulation executables define gettimeofday() themselves: while a simulation runs it
+ * returns a fixed base plus the virtual clock (the definition in the executable interposes
+ * on libc's for the shared libraries too). */
+static const mrtc_time *wall_clock;
+static bool wall_clock_explicit;
+static struct timeval wall_base;
+
+static void real_time(struct timeval *tv)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tv->tv_sec = ts.tv_sec;
+    tv->tv_usec = ts.tv_nsec / 1000;
+}
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+    (void)tz;
+    if (!wall_clock) {
+        real_time(tv);
+        return 0;
+    }
+    if (wall_base.tv_sec == 0)
+        real_time(&wall_base);
+    mrtc_time t = (mrtc_time)wall_base.tv_sec * 1000000u + (mrtc_time)wall_base.tv_usec + *wall_clock;
+    tv->tv_sec = (time_t)(t / 1000000u);
+    tv->tv_usec = (suseconds_t)(t % 1000000u);
+    return 0;
+}
+
+void sim_wallclock_set(const mrtc_time *clock)
+{
+    wall_clock = clock;
+    wall_clock_explicit = clock != NULL;
+}
+
 sim_net *sim_net_new(uint64_t seed)
 {
     sim_net *net = mrtc_calloc(1, sizeof *net);
@@ -140,6 +182,8 @@ sim_net *sim_net_new(uint64_t seed)
         return NULL;
     mrtc_rand_seeded_init(&net->rng, seed);
     sim_link_init(&net->def);
+    if (!wall_clock_explicit)
+        wall_clock = &net->now;
     return net;
 }
 
@@ -147,6 +191,8 @@ void sim_net_free(sim_net *net)
 {
     if (!net)
         return;
+    if (wall_clock == &net->now)
+        wall_clock = NULL;
     for (size_t i = 0; i < net->n_heap; i++)
         mrtc_free(net->heap[i]);
     for (size_t i = 0; i < net->n_nats; i++) {

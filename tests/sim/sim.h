@@ -74,6 +74,11 @@ sim_net *sim_net_new(uint64_t seed);
 void sim_net_free(sim_net *net);
 
 mrtc_time sim_net_now(const sim_net *net);
+
+/* gettimeofday() in simulation executables returns a fixed base plus this virtual clock
+ * (usrsctp reads the wall clock for its retransmission timer; see sim.c). By default the
+ * clock of the latest sim_net_new() network; NULL restores the real clock. */
+void sim_wallclock_set(const mrtc_time *clock);
 const sim_stats *sim_net_get_stats(const sim_net *net);
 
 /* The link used when no specific one matches. */
