@@ -123,6 +123,7 @@ static void free_event(pc_event *ev)
     mrtc_free(ev->mid);
     mrtc_free(ev->url);
     mrtc_free(ev->text);
+    mrtc_free(ev->data);
 }
 
 static void clear_events(mrtc_pc *pc)
@@ -137,6 +138,8 @@ static void pc_free(mrtc_pc *pc)
 {
     clear_events(pc);
     mrtc_free(pc->evq);
+    mrtc_pc_transport_close(pc);
+    mrtc_pc_dc_free_all(pc);
     mrtc_pc_ice_free(pc);
     mrtc_sdp_free(pc->cur_local);
     mrtc_sdp_free(pc->pend_local);
@@ -234,6 +237,7 @@ static void do_close(mrtc_pc *pc, mrtc_pc_close_cb close_cb)
         t->current_direction = MRTC_DIRECTION_STOPPED;
     }
     clear_events(pc);
+    mrtc_pc_transport_close(pc);
     mrtc_pc_ice_free(pc);
     pc->io->ops->unbind_all(pc->io, pc);
     pc->io->ops->wake(pc->io, pc);
@@ -369,6 +373,23 @@ static void deliver(mrtc_pc *pc, const pc_event *ev)
         if (cb->connection_state_change)
             cb->connection_state_change(pc, (mrtc_connection_state)ev->state, pc->user);
         break;
+    case PC_EV_DTLS:
+        if (cb->dtls_state_change)
+            cb->dtls_state_change(pc, (mrtc_dtls_transport_state)ev->state, pc->user);
+        break;
+    case PC_EV_SCTP:
+        if (cb->sctp_state_change)
+            cb->sctp_state_change(pc, (mrtc_sctp_transport_state)ev->state, pc->user);
+        break;
+    case PC_EV_DATACHANNEL:
+    case DC_EV_OPEN:
+    case DC_EV_MESSAGE:
+    case DC_EV_BUFFERED_LOW:
+    case DC_EV_ERROR:
+    case DC_EV_CLOSING:
+    case DC_EV_CLOSE:
+        mrtc_pc_dc_deliver(pc, ev);
+        break;
     }
 }
 
@@ -400,6 +421,7 @@ void mrtc_pc_flush(mrtc_pc *pc)
 {
     if (!pc->closed) {
         mrtc_pc_ice_drain(pc);
+        mrtc_pc_transport_drain(pc);
         mrtc_pc_ice_update_states(pc);
     }
     pc->io->ops->wake(pc->io, pc);
@@ -455,6 +477,8 @@ int mrtc_pc_set_local_description(mrtc_pc *pc, mrtc_description_type type, const
         return MRTC_EINVAL;
     }
     err = mrtc_jsep_set_local(pc, type, sdp);
+    if (!err)
+        mrtc_pc_transport_update(pc);
     mrtc_pc_flush(pc);
     return err;
 }
@@ -471,6 +495,8 @@ int mrtc_pc_set_remote_description(mrtc_pc *pc, mrtc_description_type type, cons
         return MRTC_EINVAL;
     }
     err = mrtc_jsep_set_remote(pc, type, sdp);
+    if (!err)
+        mrtc_pc_transport_update(pc);
     mrtc_pc_flush(pc);
     return err;
 }

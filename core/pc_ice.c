@@ -8,17 +8,17 @@
  *     candidate. STUN servers with a numeric address ("stun:192.0.2.1:3478") are handed to
  *     the agent for server-reflexive candidates; named servers and TURN are not used yet.
  *   - Received datagrams are demultiplexed by their first byte (RFC 7983 section 7): STUN
- *     (0-3) goes to the agent; DTLS (20-63), TURN ChannelData (64-79) and RTP/RTCP
- *     (128-191) are counted and dropped (later issues wire them), still counting as
- *     liveness on the selected pair.
+ *     (0-3) goes to the agent, DTLS (20-63) to core/pc_transport.c; TURN ChannelData (64-79)
+ *     and RTP/RTCP (128-191) are counted and dropped (later issues wire them). Everything
+ *     counts as liveness on the selected pair.
  *   - ICE restart (RFC 8445 section 9, RFC 8829 section 5.2.1): a new generation (agent with
  *     the new credentials) runs next to the old one, which keeps its selected pair and
  *     consent alive; STUN requests are routed by the local ufrag in USERNAME. The old
  *     generation is dropped once the new one connects, or the new one when the restart is
  *     rolled back.
  *   - States: the ICE transport state is the connected generation's, the aggregate ICE
- *     connection and connection states are derived with core/states.c, with a DTLS transport
- *     in "new" per ICE transport (DTLS does not exist yet), so "connected" is not reached.
+ *     connection and connection states are derived with core/states.c from it and the DTLS
+ *     transport's state (core/pc_transport.c).
  *
  * Not done: TURN, mDNS name resolution of remote candidates, the ice-candidate-error event
  * (the agent does not report server failures).
@@ -407,15 +407,17 @@ void mrtc_pc_handle_datagram(mrtc_pc *pc, const mrtc_addr *local, const mrtc_add
                 MRTC_TRACE(LOG_TAG, "%s: non-Binding STUN dropped", pc->name);
         }
     } else {
-        if (b >= 20 && b <= 63)
+        if (b >= 20 && b <= 63) {
             pc->counters.dtls++;
+            mrtc_pc_transport_handle_dtls(pc, now, local, remote, data, len);
+        }
         else if (b >= 64 && b <= 79)
             pc->counters.turn_channel++;
         else if (b >= 128 && b <= 191)
             pc->counters.rtp_rtcp++;
         else
             pc->counters.unknown++;
-        /* Not wired yet: dropped, but it keeps the selected pair alive. */
+        /* TURN and RTP are not wired yet: dropped, but they keep the selected pair alive. */
         for (int i = 0; i < 2; i++) {
             if (gens[i])
                 mrtc_ice_agent_note_received(gens[i]->agent, now, local, remote);
@@ -434,6 +436,7 @@ void mrtc_pc_handle_timeout(mrtc_pc *pc)
         if (gens[i] && mrtc_ice_agent_next_timeout(gens[i]->agent) <= now)
             mrtc_ice_agent_handle_timeout(gens[i]->agent, now);
     }
+    mrtc_pc_transport_handle_timeout(pc, now);
     mrtc_pc_flush(pc);
 }
 
@@ -446,7 +449,7 @@ mrtc_time mrtc_pc_next_timeout(const mrtc_pc *pc)
         t = mrtc_time_min(t, mrtc_ice_agent_next_timeout(pc->gen->agent));
     if (pc->gen_next)
         t = mrtc_time_min(t, mrtc_ice_agent_next_timeout(pc->gen_next->agent));
-    return t;
+    return mrtc_time_min(t, mrtc_pc_transport_next_timeout(pc));
 }
 
 /* ---- Agent outputs -------------------------------------------------------------------- */
@@ -602,7 +605,7 @@ void mrtc_pc_ice_update_states(mrtc_pc *pc)
         return;
     size_t n = pc->gen ? 1 : 0; /* max-bundle: at most one transport */
     mrtc_ice_transport_state ts = mrtc_pc_ice_transport_state(pc);
-    mrtc_dtls_transport_state dtls = MRTC_DTLS_TRANSPORT_NEW; /* no DTLS yet */
+    mrtc_dtls_transport_state dtls = pc->dtls_state;
     mrtc_gathering_state gs = transport_gathering(pc);
     mrtc_gathering_state gather = mrtc_states_gathering(&gs, n);
     mrtc_ice_connection_state ice = mrtc_states_ice_connection(false, &ts, n);
@@ -656,7 +659,7 @@ int mrtc_pc_get_ice_transport(const mrtc_pc *pc, mrtc_ice_transport_info *out)
         return MRTC_EINVAL;
     memset(out, 0, sizeof *out);
     out->role = "unknown";
-    out->dtls_state = MRTC_DTLS_TRANSPORT_NEW;
+    out->dtls_state = pc->dtls_state;
     if (pc->closed) {
         out->state = MRTC_ICE_TRANSPORT_CLOSED;
         out->gathering_state = pc->gathering;

@@ -11,7 +11,9 @@
 #include "core/io.h"
 #include "core/pc.h"
 #include "core/sdp.h"
+#include "dtls/dtls.h"
 #include "ice/agent.h"
+#include "sctp/sctp.h"
 
 #include <stdarg.h>
 
@@ -32,6 +34,15 @@ typedef enum pc_ev_type {
     PC_EV_GATHERING,
     PC_EV_ICE_CONNECTION,
     PC_EV_CONNECTION,
+    PC_EV_DTLS,        /* state: mrtc_dtls_transport_state */
+    PC_EV_SCTP,        /* state: mrtc_sctp_transport_state */
+    PC_EV_DATACHANNEL, /* dc: the peer opened it */
+    DC_EV_OPEN,        /* dc */
+    DC_EV_MESSAGE,     /* dc, data/len/binary */
+    DC_EV_BUFFERED_LOW,
+    DC_EV_ERROR, /* dc, error_code, text */
+    DC_EV_CLOSING,
+    DC_EV_CLOSE, /* dc: freed after delivery */
 } pc_ev_type;
 
 typedef struct pc_event {
@@ -41,8 +52,12 @@ typedef struct pc_event {
     char *mid;       /* owned */
     int mline_index;
     char *url;  /* candidate error, owned */
-    char *text; /* candidate error, owned */
+    char *text; /* candidate error, data channel error; owned */
     int error_code;
+    mrtc_datachannel *dc;
+    uint8_t *data; /* DC_EV_MESSAGE, owned */
+    size_t len;
+    bool binary;
 } pc_event;
 
 /* One ICE generation: an agent with its local credentials. A PeerConnection normally has
@@ -75,6 +90,27 @@ struct mrtc_transceiver {
     char stable_mid[PC_MID_MAX + 1];
     bool created_by_pending; /* created by the pending remote offer */
 };
+
+/* A data channel (core/pc_dc.c). */
+struct mrtc_datachannel {
+    mrtc_pc *pc;
+    mrtc_datachannel *next;
+    char *label, *protocol;
+    int32_t id; /* -1 until assigned */
+    bool ordered;
+    int32_t max_packet_lifetime, max_retransmits;
+    bool negotiated;
+    mrtc_datachannel_state state;
+    bool on_sctp;        /* mrtc_sctp_open_channel done: the sid is in use */
+    bool close_queued;   /* DC_EV_CLOSE queued: it is being freed */
+    size_t low_threshold;
+    size_t last_buffered; /* bufferedAmount as last seen, to detect the fall below the threshold */
+    mrtc_datachannel_callbacks cbs;
+    void *user;
+    mrtc_datachannel_stats stats;
+};
+
+#define PC_EARLY_DTLS_MAX 8 /* DTLS datagrams kept until the DTLS role is known */
 
 struct mrtc_pc {
     mrtc_io *io;
@@ -129,6 +165,20 @@ struct mrtc_pc {
     size_t n_bases;
     bool sockets_bound;
 
+    /* DTLS and SCTP (core/pc_transport.c), data channels (core/pc_dc.c) */
+    mrtc_dtls *dtls;
+    mrtc_dtls_transport_state dtls_state; /* as last reported */
+    char remote_fp_alg[16], remote_fp[200]; /* the fingerprint given to dtls */
+    uint8_t *early_dtls[PC_EARLY_DTLS_MAX];
+    size_t early_dtls_len[PC_EARLY_DTLS_MAX];
+    size_t n_early_dtls;
+    bool dtls_path_known; /* where the last DTLS datagram came from */
+    mrtc_addr dtls_local, dtls_remote;
+    mrtc_sctp *sctp;
+    bool sctp_exists; /* pc.sctp is not null */
+    mrtc_sctp_transport_state sctp_state; /* as last reported */
+    mrtc_datachannel *dc_head;
+
     /* Aggregate states, as last reported */
     mrtc_gathering_state gathering;
     mrtc_ice_connection_state ice_connection;
@@ -172,6 +222,30 @@ void mrtc_pc_ice_update_states(mrtc_pc *pc);
 /* The generation whose credentials the next offer/answer carries. */
 const pc_gen *mrtc_pc_ice_gen_for_description(const mrtc_pc *pc);
 mrtc_ice_transport_state mrtc_pc_ice_transport_state(const mrtc_pc *pc);
+
+/* core/pc_transport.c */
+/* After a description was applied: creates DTLS once the role is known, gives it the
+ * remote fingerprint, creates SCTP once a data section is negotiated. */
+void mrtc_pc_transport_update(mrtc_pc *pc);
+/* A DTLS datagram (first byte 20..63). */
+void mrtc_pc_transport_handle_dtls(mrtc_pc *pc, mrtc_time now, const mrtc_addr *local,
+                                   const mrtc_addr *remote, const uint8_t *data, size_t len);
+/* Moves packets and events between ICE, DTLS, SCTP and the channels; part of flush. */
+void mrtc_pc_transport_drain(mrtc_pc *pc);
+mrtc_time mrtc_pc_transport_next_timeout(const mrtc_pc *pc);
+void mrtc_pc_transport_handle_timeout(mrtc_pc *pc, mrtc_time now);
+/* close(): close_notify out, DTLS and SCTP freed, channels closed silently. */
+void mrtc_pc_transport_close(mrtc_pc *pc);
+
+/* core/pc_dc.c */
+void mrtc_pc_dc_handle_sctp_event(mrtc_pc *pc, const mrtc_sctp_event *ev);
+/* SCTP connected: channels waiting for it get their ids and open. */
+void mrtc_pc_dc_sctp_connected(mrtc_pc *pc);
+/* SCTP gone (DTLS closed or failed, association lost): every channel not closed yet
+ * closes; reason non-NULL adds an error event first. */
+void mrtc_pc_dc_transport_closed(mrtc_pc *pc, const char *reason);
+void mrtc_pc_dc_deliver(mrtc_pc *pc, const pc_event *ev);
+void mrtc_pc_dc_free_all(mrtc_pc *pc);
 
 /* core/jsep.c */
 int mrtc_jsep_set_local(mrtc_pc *pc, mrtc_description_type type, const char *sdp);

@@ -478,7 +478,9 @@ static void set_pathmtu(mrtc_sctp *s, bool assoc)
     }
     pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
     pp.spp_flags = SPP_PMTUD_DISABLE;
-    pp.spp_pathmtu = (uint32_t)s->cfg.mtu;
+    /* usrsctp's AF_CONN path MTU excludes the 12-byte SCTP common header: packets come out
+     * 12 bytes longer than spp_pathmtu (measured), so ask for 12 less. */
+    pp.spp_pathmtu = (uint32_t)s->cfg.mtu - SCTP_COMMON_HEADER_LEN;
     if (usrsctp_setsockopt(s->sock, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof pp) < 0)
         MRTC_DEBUG(SCTP_LOG_TAG, "%p: SCTP_PEER_ADDR_PARAMS (%s): %s", (void *)s,
                    assoc ? "association" : "endpoint", strerror(errno));

@@ -272,7 +272,9 @@ static void check_selected_pair(const world *w, int controlling)
         CHECK_STR(info.local.protocol, "udp");
         CHECK_STR(info.local.type, "host");
         CHECK_STR(info.role, i == controlling ? "controlling" : "controlled");
-        CHECK_EQ(info.dtls_state, MRTC_DTLS_TRANSPORT_NEW);
+        /* checked as soon as ICE connects: DTLS has started, it may not be done */
+        CHECK(info.dtls_state == MRTC_DTLS_TRANSPORT_CONNECTING ||
+              info.dtls_state == MRTC_DTLS_TRANSPORT_CONNECTED);
     }
 }
 

@@ -1,7 +1,8 @@
 /* Tests of core/runtime.c over real sockets: two PeerConnections on one libuv loop, ICE
  * restricted to loopback with the allow-list, negotiate through their callbacks (the
  * callbacks call the API directly, which is allowed) and reach ICE connected over
- * 127.0.0.1 UDP; a uv timer bounds the test so it fails instead of hanging. Also
+ * 127.0.0.1 UDP, connect DTLS and SCTP, open a data channel and echo a message over it; a
+ * uv timer bounds the test so it fails instead of hanging. Also
  * mrtc_runtime_post() from another thread, closing the runtime with PeerConnections still
  * open, and that only the runtime includes uv.h (the lint test covers the tree). */
 #include "test.h"
@@ -14,8 +15,12 @@ typedef struct side {
     mrtc_pc *pc;
     struct side *other;
     mrtc_ice_connection_state ice;
+    mrtc_connection_state conn;
     bool closed;
     int candidates;
+    mrtc_datachannel *dc;
+    bool dc_open;
+    char got[32];
 } side;
 
 typedef struct call {
@@ -68,11 +73,52 @@ static void on_candidate(mrtc_pc *pc, const char *cand, const char *mid, int ind
 
 static void stop_if_done(call *c)
 {
-    if (up(c->a.ice) && up(c->b.ice))
+    if (up(c->a.ice) && up(c->b.ice) && c->a.conn == MRTC_CONNECTION_CONNECTED &&
+        c->b.conn == MRTC_CONNECTION_CONNECTED && strcmp(c->a.got, "ping") == 0)
         uv_stop(&c->loop);
 }
 
 static call *the_call;
+
+static void dc_open(mrtc_datachannel *dc, void *user)
+{
+    side *s = user;
+    s->dc_open = true;
+    if (s == &the_call->a)
+        CHECK_EQ(mrtc_datachannel_send_text(dc, "ping"), 0);
+}
+
+/* B echoes; A keeps what came back. */
+static void dc_message(mrtc_datachannel *dc, const uint8_t *data, size_t len, bool binary,
+                       void *user)
+{
+    side *s = user;
+    CHECK(!binary);
+    if (s == &the_call->b) {
+        CHECK_EQ(mrtc_datachannel_send(dc, data, len, false), 0);
+        return;
+    }
+    snprintf(s->got, sizeof s->got, "%.*s", (int)len, (const char *)data);
+    stop_if_done(the_call);
+}
+
+static const mrtc_datachannel_callbacks dc_cbs = {.open = dc_open, .message = dc_message};
+
+static void on_datachannel(mrtc_pc *pc, mrtc_datachannel *dc, void *user)
+{
+    side *s = user;
+    (void)pc;
+    s->dc = dc;
+    mrtc_datachannel_set_callbacks(dc, &dc_cbs, s);
+}
+
+static void on_conn(mrtc_pc *pc, mrtc_connection_state st, void *user)
+{
+    side *s = user;
+    (void)pc;
+    s->conn = st;
+    stop_if_done(the_call);
+}
 
 static void on_ice(mrtc_pc *pc, mrtc_ice_connection_state st, void *user)
 {
@@ -128,17 +174,24 @@ static void test_loopback_call(void)
     cfg.n_ice_interfaces = 1;
     mrtc_pc_callbacks cbs = {.negotiation_needed = on_negotiation_needed,
                              .ice_candidate = on_candidate,
-                             .ice_connection_state_change = on_ice};
+                             .ice_connection_state_change = on_ice,
+                             .connection_state_change = on_conn,
+                             .datachannel = on_datachannel};
     c.a.other = &c.b;
     c.b.other = &c.a;
     CHECK_EQ(mrtc_pc_new(c.rt, &cfg, &cbs, &c.a, &c.a.pc), 0);
     CHECK_EQ(mrtc_pc_new(c.rt, &cfg, &cbs, &c.b, &c.b.pc), 0);
     CHECK_EQ(mrtc_pc_add_transceiver(c.a.pc, MRTC_MEDIA_AUDIO, NULL, NULL), 0);
+    CHECK_EQ(mrtc_pc_create_datachannel(c.a.pc, "chat", NULL, &c.a.dc), 0);
+    mrtc_datachannel_set_callbacks(c.a.dc, &dc_cbs, &c.a);
 
     uv_run(&c.loop, UV_RUN_DEFAULT);
     CHECK(!c.timed_out);
     CHECK(up(c.a.ice) && up(c.b.ice));
     CHECK(c.a.candidates >= 1 && c.b.candidates >= 1);
+    CHECK(c.a.dc_open && c.b.dc_open);
+    CHECK_STR(c.a.got, "ping");
+    CHECK_STR(mrtc_datachannel_label(c.b.dc), "chat");
     mrtc_ice_transport_info info;
     CHECK_EQ(mrtc_pc_get_ice_transport(c.a.pc, &info), 0);
     CHECK(info.has_selected_pair);
