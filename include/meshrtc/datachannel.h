@@ -72,7 +72,8 @@ typedef struct mrtc_datachannel_callbacks {
      * exceeding our max-message-size, a malformed DCEP message). code is an MRTC_E* value;
      * `message` is valid for the call only. A close follows when the channel cannot go on. */
     void (*error)(mrtc_datachannel *dc, int code, const char *message, void *user);
-    /* readyState became "closing" (the peer started closing, or mrtc_datachannel_close()). */
+    /* readyState became "closing" because the peer started closing (W3C: not fired for
+     * this side's own mrtc_datachannel_close(), which sets "closing" at once). */
     void (*closing)(mrtc_datachannel *dc, void *user);
     /* readyState became "closed". The channel is freed when this returns. */
     void (*close)(mrtc_datachannel *dc, void *user);

@@ -19,9 +19,9 @@
  * Pointers passed in are borrowed for the call only (the library copies what it keeps).
  *
  * What works now: JSEP offer/answer with BUNDLE (max-bundle), rtcp-mux, trickle ICE over
- * host candidates (UDP), ICE restart, the W3C state machines. Not yet: DTLS (so the
- * connection state stops at "connecting"), media, data channels, STUN/TURN servers (parsed
- * and validated, not contacted), stats. docs/api.md tracks this.
+ * host candidates (UDP), ICE restart, DTLS with fingerprint verification, SCTP data
+ * channels (datachannel.h), the W3C state machines. Not yet: media, TURN, STUN servers
+ * given by name, stats. docs/api.md tracks this.
  */
 #ifndef MESHRTC_PC_H
 #define MESHRTC_PC_H
@@ -194,7 +194,7 @@ typedef struct mrtc_ice_transport_info {
     mrtc_ice_transport_state state;
     mrtc_gathering_state gathering_state;
     const char *role;                     /* "controlling", "controlled" or "unknown"; static */
-    mrtc_dtls_transport_state dtls_state; /* "new" until DTLS exists (next issue) */
+    mrtc_dtls_transport_state dtls_state; /* "new" until the DTLS role is negotiated */
     bool has_selected_pair;
     mrtc_ice_candidate_info local; /* selected pair, when has_selected_pair */
     mrtc_ice_candidate_info remote;
@@ -269,8 +269,9 @@ typedef struct mrtc_pc_callbacks {
 /* ---- Lifetime ------------------------------------------------------------------------------ */
 
 /* Creates a PeerConnection on rt. cfg NULL means the defaults; cbs may be NULL (no
- * callbacks); `user` is passed to every callback. Each PeerConnection has its own
- * self-signed ECDSA P-256 certificate (its SHA-256 fingerprint is in every description).
+ * callbacks); `user` is passed to every callback. The DTLS certificate is cfg->certificate,
+ * or the process-wide one (generated on first use); its fingerprint is in every
+ * description.
  * Returns 0 and *out, or (with *out NULL, reason logged under "pc"): MRTC_EINVAL (bad
  * argument, malformed ICE server URL or allow-list entry), MRTC_ENOTSUP (a policy other than
  * max-bundle/require/all, or a candidate pool), MRTC_ECLOSED (runtime closing),
@@ -407,8 +408,7 @@ MRTC_EXPORT int mrtc_transceiver_set_direction(mrtc_transceiver *t, mrtc_directi
 /* The current states (W3C signalingState, iceGatheringState, iceConnectionState,
  * connectionState), derived per the W3C rules over the transports in use; "closed" after
  * mrtc_pc_close(). They can be ahead of the state-change callbacks still queued. The
- * connection state is derived with the DTLS transport in "new" until DTLS exists (next
- * issue): it goes new -> connecting (-> disconnected/failed) but never "connected" yet. */
+ * connection state is derived from the ICE and DTLS transports ("worst wins"). */
 MRTC_EXPORT mrtc_signaling_state mrtc_pc_signaling_state(const mrtc_pc *pc);
 MRTC_EXPORT mrtc_gathering_state mrtc_pc_ice_gathering_state(const mrtc_pc *pc);
 MRTC_EXPORT mrtc_ice_connection_state mrtc_pc_ice_connection_state(const mrtc_pc *pc);
