@@ -7,15 +7,20 @@
  * interface name, a numeric address, or ADDRESS/BITS) so a typo is a usage error rather than
  * a call that gathers nothing; whether the interface exists is the library's business.
  * It does not validate the log specification (main.c hands it to the library, which refuses
- * malformed ones), and it does not contact the server.
+ * malformed ones), and it does not contact the server. call_args_prepare_files() is the one
+ * check that touches the file system: --send-file is opened and hashed, --recv-dir created.
  */
 #include "apps/call/args.h"
+#include "apps/call/dcmsg.h"
 #include "apps/common/cli.h"
 
 #include "apps/common/jsonutil.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -40,6 +45,16 @@ const char call_usage[] =
     "                      (lo, 127.0.0.1, 10.0.0.0/8); repeatable\n"
     "  --log LEVEL         library log level or spec (error, warn, info, debug, trace,\n"
     "                      info,ice=debug); default: $MESHRTC_LOG\n"
+    "\n"
+    "Chat and files (data channels; lines read from stdin go to every peer's chat):\n"
+    "  --echo              send every chat message received back to its sender, marked\n"
+    "                      \"[echo] \" (echoes are never echoed)\n"
+    "  --send-messages K   once a peer's chat is open, send msg-1 .. msg-K to it and count\n"
+    "                      the echoes that come back (1-1000000)\n"
+    "  --send-file PATH    send this file to every peer, on a channel of its own\n"
+    "  --recv-dir DIR      accept files from peers into DIR (created if missing); without\n"
+    "                      it, offered files are refused\n"
+    "\n"
     "  --help              this text\n"
     "\n"
     "Exit status: 0 done, 1 internal error, 2 bad arguments, 3 signaling failure (server\n"
@@ -115,13 +130,15 @@ static bool allow_ok(const char *s)
 }
 
 static const char *const with_value[] = {
-    "--signal", "--room", "--name", "--code", "--duration", "--report", "--ice-allow", "--log",
+    "--signal",    "--room", "--name",          "--code",      "--duration", "--report",
+    "--ice-allow", "--log",  "--send-messages", "--send-file", "--recv-dir",
 };
 
 int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errlen)
 {
     memset(a, 0, sizeof(*a));
     a->name = "";
+    a->recv_dirfd = -1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         char opt[32];
@@ -129,6 +146,12 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
         cli_split_option(arg, opt, sizeof(opt), &val);
         if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0)
             return 1;
+        if (strcmp(opt, "--echo") == 0) {
+            if (val)
+                return bad(err, errlen, "--echo takes no value");
+            a->echo = true;
+            continue;
+        }
         bool known = false;
         for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
             known |= strcmp(opt, with_value[k]) == 0;
@@ -186,6 +209,22 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
             if (!*val)
                 return bad(err, errlen, "bad --log value '' (expected a level)");
             a->log_spec = val;
+        } else if (strcmp(opt, "--send-messages") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long k = strtoul(val, &end, 10);
+            if (*val < '0' || *val > '9' || *end || errno || k < 1 || k > CALL_MAX_SEND_MESSAGES)
+                return bad(err, errlen, "bad --send-messages value '%s' (expected 1-%d)", val,
+                           CALL_MAX_SEND_MESSAGES);
+            a->send_messages = (uint32_t)k;
+        } else if (strcmp(opt, "--send-file") == 0) {
+            if (!*val)
+                return bad(err, errlen, "bad --send-file value '' (expected a file)");
+            a->send_file = val;
+        } else if (strcmp(opt, "--recv-dir") == 0) {
+            if (!*val)
+                return bad(err, errlen, "bad --recv-dir value '' (expected a directory)");
+            a->recv_dir = val;
         }
     }
     if (!a->signal_url)
@@ -193,4 +232,65 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
     if (!a->room)
         return bad(err, errlen, "--room is required");
     return 0;
+}
+
+static int prepare_send_file(call_args *a, char *err, size_t errlen)
+{
+    const char *path = a->send_file;
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    const char *problem = dcmsg_name_problem(name, strlen(name));
+    const char *test_name = getenv("MESHRTC_CALL_TEST_SEND_AS");
+    if (test_name && *test_name)
+        name = test_name, problem = NULL;
+    if (problem)
+        return bad(err, errlen, "bad --send-file value '%s' (the file name cannot be sent: %s)",
+                   path, problem);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return bad(err, errlen, "bad --send-file value '%s' (%s)", path, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = bad(err, errlen, "bad --send-file value '%s' (not a regular file)", path);
+    } else {
+        int e = dcmsg_hash_fd(fd, &a->send_size, a->send_sha256);
+        if (e)
+            rc = bad(err, errlen, "bad --send-file value '%s' (cannot read it: %s)", path,
+                     strerror(-e));
+        else if (a->send_size > DCMSG_SIZE_MAX)
+            rc = bad(err, errlen, "bad --send-file value '%s' (larger than 2^53 bytes)", path);
+    }
+    close(fd);
+    a->send_name = name;
+    return rc;
+}
+
+static int prepare_recv_dir(call_args *a, char *err, size_t errlen)
+{
+    const char *dir = a->recv_dir;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return bad(err, errlen, "bad --recv-dir value '%s' (cannot create it: %s)", dir,
+                   strerror(errno));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return bad(err, errlen, "bad --recv-dir value '%s' (%s)", dir,
+                   errno == ENOTDIR ? "not a directory" : strerror(errno));
+    if (faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
+        int e = errno;
+        close(fd);
+        return bad(err, errlen, "bad --recv-dir value '%s' (not writable: %s)", dir, strerror(e));
+    }
+    a->recv_dirfd = fd;
+    return 0;
+}
+
+int call_args_prepare_files(call_args *a, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (a->send_file)
+        rc = prepare_send_file(a, err, errlen);
+    if (!rc && a->recv_dir)
+        rc = prepare_recv_dir(a, err, errlen);
+    return rc;
 }

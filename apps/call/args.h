@@ -4,9 +4,12 @@
 #ifndef MESHRTC_APP_CALL_ARGS_H
 #define MESHRTC_APP_CALL_ARGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CALL_MAX_ICE_ALLOW 32
+#define CALL_MAX_SEND_MESSAGES 1000000
 
 /* Exit statuses of meshrtc-call (docs/call.md). */
 enum {
@@ -26,6 +29,16 @@ typedef struct call_args {
     const char *log_spec;                      /* --log; NULL: the library reads MESHRTC_LOG */
     const char *ice_allow[CALL_MAX_ICE_ALLOW]; /* --ice-allow, repeatable */
     size_t n_ice_allow;
+    bool echo;              /* --echo */
+    uint32_t send_messages; /* --send-messages K; 0: none */
+    const char *send_file;  /* --send-file PATH, NULL when not given */
+    const char *recv_dir;   /* --recv-dir DIR, NULL: incoming files are refused */
+
+    /* Filled by call_args_prepare_files(). */
+    const char *send_name; /* the name announced: PATH's last component */
+    uint64_t send_size;    /* size and SHA-256 (hex) of the file at start */
+    char send_sha256[65];
+    int recv_dirfd; /* an O_DIRECTORY descriptor of --recv-dir, or -1 */
 } call_args;
 
 extern const char call_usage[];
@@ -33,5 +46,12 @@ extern const char call_usage[];
 /* Parses argv (strings are borrowed from it). Returns 0 to run, 1 when --help was asked
  * for, 2 on a bad argument with a one-line reason in err. */
 int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errlen);
+
+/* Checks the paths of a parsed command line: --send-file is a readable regular file whose
+ * name can be sent (dcmsg_name_problem()), hashed here once; --recv-dir is created when
+ * missing (one level, mode 0777 & ~umask) and must be a writable directory, kept open as
+ * recv_dirfd. Returns 0, or 2 with a one-line reason in err. The environment variable
+ * MESHRTC_CALL_TEST_SEND_AS replaces the announced name unchecked (tests only). */
+int call_args_prepare_files(call_args *a, char *err, size_t errlen);
 
 #endif

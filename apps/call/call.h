@@ -1,6 +1,7 @@
 /*
- * meshrtc-call internals shared by the session (session.c: the room, the process, the exit)
- * and the per-peer negotiation (peer.c). Not a library: one call per process.
+ * meshrtc-call internals shared by the session (session.c: the room, the process, the exit),
+ * the per-peer negotiation (peer.c), the chat channel (chat.c), file transfers (xfer.c) and
+ * the stdin reader (input.c). Not a library: one call per process.
  */
 #ifndef MESHRTC_APP_CALL_H
 #define MESHRTC_APP_CALL_H
@@ -16,12 +17,33 @@
 #include <uv.h>
 
 typedef struct call_peer call_peer;
+typedef struct xfer xfer;
+struct queued_candidate;
 
 /* A participant we know by id and name (from welcome or peer-joined). */
 typedef struct call_contact {
     char *id;
     char *name;
 } call_contact;
+
+/* The stdin reader (input.c): lines go to the chat channels. */
+#define CALL_LINE_MAX 65536
+typedef struct call_input {
+    enum { INPUT_NONE, INPUT_TTY, INPUT_PIPE, INPUT_FILE } kind;
+    union {
+        uv_tty_t tty;
+        uv_pipe_t pipe;
+    } h;
+    uv_fs_t req;
+    bool started;  /* the handle was initialised (it must be closed) */
+    bool reading;  /* uv_read_start() / a file read wanted */
+    bool req_busy; /* a file read is in flight */
+    bool done;     /* EOF or error: never read again */
+    bool closed;
+    char line[CALL_LINE_MAX];
+    size_t len;
+    bool overlong; /* the current line was cut: drop the rest */
+} call_input;
 
 typedef struct call {
     uv_loop_t loop;
@@ -41,7 +63,9 @@ typedef struct call {
 
     call_contact *contacts;
     size_t n_contacts, cap_contacts;
-    call_peer *peers; /* open or closing PeerConnections */
+    call_peer *peers;     /* open or closing PeerConnections */
+    unsigned n_chat_open; /* peers whose chat channel is open: stdin is read while > 0 */
+    call_input in;
 
     uv_timer_t duration_timer;
     uv_timer_t guard_timer; /* bounds the shutdown */
@@ -79,6 +103,36 @@ void call_peer_gone(call *c);
 
 /* ---- peer.c ---- */
 
+/* One remote participant (peer.c; chat.c and xfer.c use the channel fields). */
+struct call_peer {
+    call_peer *next;
+    call *call;
+    char *id;
+    char label[CALL_LABEL_MAX]; /* "p1 (bob)" or "p1" for log lines */
+    char name[CALL_LABEL_MAX];  /* "bob" (else the id), printable: chat and file lines */
+    bool polite;
+    mrtc_pc *pc;
+    report_peer *rp;
+    bool ignore_offer; /* perfect negotiation: the last offer was ignored (impolite) */
+    bool negotiated;   /* the first offer/answer exchange completed: role is final */
+    size_t n_claimed;  /* transceivers already given our preferred direction */
+    struct queued_candidate *queue, **queue_tail;
+    size_t n_queued;
+    bool closing;
+    bool pair_printed;
+    report_endpoint last_local, last_remote;
+    bool dtls_live, sctp_live; /* a state other than "closed" was reported last */
+
+    /* chat.c: the "chat" channel, NULL before it exists and once it closed. */
+    mrtc_datachannel *chat;
+    bool chat_open;
+    uint32_t next_msg; /* --send-messages: the N of the next msg-N */
+    bool echoes_done;  /* "all K echoes received" was printed */
+
+    /* xfer.c: file transfers in progress with this peer. */
+    xfer *xfers;
+};
+
 /* Creates the PeerConnection with `id` (polite: we joined after it). An offerer adds the
  * audio and video transceivers, and sends the offer when negotiation-needed fires. Logs and
  * returns NULL on failure. The peer is linked into c->peers. */
@@ -98,5 +152,39 @@ void peer_close(call_peer *p, bool left);
 
 /* Closes every peer (as peer_close(p, false)). */
 void peers_close_all(call *c);
+
+/* Records {kind, state} in the peer's report timeline and prints it. */
+void peer_record(call_peer *p, const char *kind, const char *state);
+
+/* ---- chat.c ---- */
+
+/* The offerer's "chat" channel (reliable, ordered), created before the first offer. */
+void chat_create(call_peer *p);
+/* A "chat" channel the peer opened (from the datachannel callback). */
+void chat_adopt(call_peer *p, mrtc_datachannel *dc);
+/* One line from stdin (len bytes, no newline) to every open chat channel. */
+void chat_broadcast(call *c, const char *line, size_t len);
+/* The PeerConnection is closing: forget the channel (its callbacks stopped). */
+void chat_forget(call_peer *p);
+
+/* ---- xfer.c ---- */
+
+/* --send-file: opens a file channel to p and sends the file once it is open. */
+void xfer_send_to(call_peer *p);
+/* A meshrtc-file/1 channel the peer opened: receive into --recv-dir, or refuse. */
+void xfer_accept(call_peer *p, mrtc_datachannel *dc);
+/* The PeerConnection is closing (left: the peer left the room): abandon every transfer with
+ * p (partial files removed). */
+void xfer_forget(call_peer *p, bool left);
+
+/* ---- input.c ---- */
+
+/* Looks at stdin (a terminal, a pipe or FIFO, a file; nothing when it is closed). */
+void input_init(call *c);
+/* Reads stdin while some chat channel is open (c->n_chat_open > 0), else pauses. A
+ * terminal is read only while we are its foreground process group. */
+void input_update(call *c);
+/* Stops reading and closes the handle (the call is ending). */
+void input_close(call *c);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * meshrtc-call: the call client. Parses the command line (args.c), sets the library's log
- * level, and runs one call (session.c) until it ends; the exit status says how it ended
+ * meshrtc-call: the call client. Parses the command line (args.c), checks the files it
+ * names (the file to send is hashed once here), sets the library's log level, and runs one
+ * call (session.c) until it ends; the exit status says how it ended
  * (docs/call.md): 0 done, 1 internal error, 2 bad arguments, 3 signaling failure.
  *
  * It does not daemonise or read a configuration file. Standard output is line-buffered so
@@ -13,6 +14,7 @@
 #include <meshrtc.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <uv.h>
 
 int main(int argc, char **argv)
@@ -35,7 +37,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "meshrtc-call: bad --log value '%s' (see --help)\n", a.log_spec);
         return CALL_EXIT_USAGE;
     }
+    if (call_args_prepare_files(&a, err, sizeof(err)) != 0) {
+        fprintf(stderr, "meshrtc-call: %s (see --help)\n", err);
+        if (a.recv_dirfd >= 0)
+            close(a.recv_dirfd);
+        return CALL_EXIT_USAGE;
+    }
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGTTIN, SIG_IGN); /* reading stdin from the background: EIO, not a stop */
     mem_install_hooks();
-    return call_run(&a, t0);
+    rc = call_run(&a, t0);
+    if (a.recv_dirfd >= 0)
+        close(a.recv_dirfd);
+    return rc;
 }

@@ -6,13 +6,17 @@
  * the signaling state is not stable: the impolite side (joined first) ignores it, the
  * polite side applies it (the library rolls the local offer back implicitly) and answers.
  * Remote candidates that arrive before a remote description are queued and added once one
- * is applied. Every state change is printed and recorded in the report.
+ * is applied. Every state change (the DTLS and SCTP transports' too) is printed and recorded
+ * in the report. The offerer creates the "chat" data channel before its first offer
+ * (chat.c); channels the peer opens are dispatched by label and protocol: "chat" to chat.c,
+ * meshrtc-file/1 to xfer.c, anything else is logged and left alone.
  *
- * It does not carry media (the transceivers are negotiated only), data channels, or restart
- * ICE; a malformed description or candidate is logged and dropped, never fatal.
+ * It does not carry media (the transceivers are negotiated only) or restart ICE; a
+ * malformed description or candidate is logged and dropped, never fatal.
  */
 #include "apps/call/call.h"
 
+#include "apps/call/dcmsg.h"
 #include "apps/common/jsonutil.h"
 #include "apps/common/mem.h"
 
@@ -28,27 +32,9 @@ typedef struct queued_candidate {
     int mline;       /* -1: null */
 } queued_candidate;
 
-struct call_peer {
-    call_peer *next;
-    call *call;
-    char *id;
-    char label[CALL_LABEL_MAX]; /* "p1 (bob)" or "p1" for log lines */
-    bool polite;
-    mrtc_pc *pc;
-    report_peer *rp;
-    bool ignore_offer; /* perfect negotiation: the last offer was ignored (impolite) */
-    bool negotiated;   /* the first offer/answer exchange completed: role is final */
-    size_t n_claimed;  /* transceivers already given our preferred direction */
-    queued_candidate *queue, **queue_tail;
-    size_t n_queued;
-    bool closing;
-    bool pair_printed;
-    report_endpoint last_local, last_remote;
-};
-
 /* ---- helpers ---- */
 
-static void record(call_peer *p, const char *kind, const char *state)
+void peer_record(call_peer *p, const char *kind, const char *state)
 {
     call *c = p->call;
     double t = call_now_ms(c);
@@ -236,20 +222,20 @@ static void on_ice_candidate_error(mrtc_pc *pc, const mrtc_ice_candidate_error *
 static void on_signaling(mrtc_pc *pc, mrtc_signaling_state s, void *user)
 {
     (void)pc;
-    record(user, "signaling", mrtc_signaling_state_name(s));
+    peer_record(user, "signaling", mrtc_signaling_state_name(s));
 }
 
 static void on_gathering(mrtc_pc *pc, mrtc_gathering_state s, void *user)
 {
     (void)pc;
-    record(user, "ice-gathering", mrtc_gathering_state_name(s));
+    peer_record(user, "ice-gathering", mrtc_gathering_state_name(s));
 }
 
 static void on_ice(mrtc_pc *pc, mrtc_ice_connection_state s, void *user)
 {
     (void)pc;
     call_peer *p = user;
-    record(p, "ice", mrtc_ice_connection_state_name(s));
+    peer_record(p, "ice", mrtc_ice_connection_state_name(s));
     if (s == MRTC_ICE_CONNECTION_CONNECTED || s == MRTC_ICE_CONNECTION_COMPLETED)
         update_pair(p, true);
 }
@@ -257,7 +243,43 @@ static void on_ice(mrtc_pc *pc, mrtc_ice_connection_state s, void *user)
 static void on_connection(mrtc_pc *pc, mrtc_connection_state s, void *user)
 {
     (void)pc;
-    record(user, "connection", mrtc_connection_state_name(s));
+    peer_record(user, "connection", mrtc_connection_state_name(s));
+}
+
+static void on_dtls(mrtc_pc *pc, mrtc_dtls_transport_state s, void *user)
+{
+    (void)pc;
+    call_peer *p = user;
+    p->dtls_live = s != MRTC_DTLS_TRANSPORT_CLOSED;
+    peer_record(p, "dtls", mrtc_dtls_transport_state_name(s));
+}
+
+static void on_sctp(mrtc_pc *pc, mrtc_sctp_transport_state s, void *user)
+{
+    (void)pc;
+    call_peer *p = user;
+    p->sctp_live = s != MRTC_SCTP_TRANSPORT_CLOSED;
+    peer_record(p, "sctp", mrtc_sctp_transport_state_name(s));
+}
+
+static void on_datachannel(mrtc_pc *pc, mrtc_datachannel *dc, void *user)
+{
+    (void)pc;
+    call_peer *p = user;
+    const char *label = mrtc_datachannel_label(dc);
+    const char *protocol = mrtc_datachannel_protocol(dc);
+    label = label ? label : "";
+    protocol = protocol ? protocol : "";
+    if (strcmp(protocol, DCMSG_FILE_PROTOCOL) == 0) {
+        xfer_accept(p, dc);
+    } else if (strcmp(label, DCMSG_CHAT_LABEL) == 0 && !p->chat) {
+        chat_adopt(p, dc);
+    } else {
+        char l[64], pr[64];
+        dcmsg_printable(l, sizeof(l), (const uint8_t *)label, strlen(label));
+        dcmsg_printable(pr, sizeof(pr), (const uint8_t *)protocol, strlen(protocol));
+        call_warn(p->call, "%s opened data channel '%s' (protocol '%s'): ignored", p->label, l, pr);
+    }
 }
 
 /* ---- signals from the peer ---- */
@@ -412,6 +434,8 @@ call_peer *peer_create(call *c, const char *id, const char *name, bool polite, b
         return NULL;
     }
     call_label(p->label, sizeof(p->label), id, name);
+    const char *shown = name && *name ? name : id;
+    dcmsg_printable(p->name, sizeof(p->name), (const uint8_t *)shown, strlen(shown));
     p->call = c;
     p->polite = polite;
     p->queue_tail = &p->queue;
@@ -424,6 +448,9 @@ call_peer *peer_create(call *c, const char *id, const char *name, bool polite, b
         .ice_gathering_state_change = on_gathering,
         .ice_connection_state_change = on_ice,
         .connection_state_change = on_connection,
+        .datachannel = on_datachannel,
+        .dtls_state_change = on_dtls,
+        .sctp_state_change = on_sctp,
     };
     mrtc_pc_config cfg;
     call_pc_config(c, &cfg, true);
@@ -451,6 +478,7 @@ call_peer *peer_create(call *c, const char *id, const char *name, bool polite, b
                           mrtc_media_kind_name(kinds[i]), mrtc_err_name(err));
         }
         p->n_claimed = mrtc_pc_transceiver_count(p->pc);
+        chat_create(p);
     }
     p->next = c->peers;
     c->peers = p;
@@ -482,13 +510,24 @@ void peer_close(call_peer *p, bool left)
     p->closing = true;
     queue_clear(p);
     if (left && p->rp) {
-        /* mrtc_pc_close() fires no events for its own transitions: record what it did. */
+        /* mrtc_pc_close() fires no events for its own transitions: record what it did (the
+         * transports and the chat channel only when they had not closed already). */
         double t = call_now_ms(p->call);
+        if (p->dtls_live)
+            report_peer_state(p->rp, t, "dtls", "closed");
+        if (p->sctp_live)
+            report_peer_state(p->rp, t, "sctp", "closed");
+        if (p->chat)
+            report_peer_state(p->rp, t, "datachannel", "closed");
         report_peer_state(p->rp, t, "signaling", "closed");
         report_peer_state(p->rp, t, "ice", "closed");
         report_peer_state(p->rp, t, "connection", "closed");
     }
-    if (mrtc_pc_close(p->pc, on_closed) != 0) {
+    int err = mrtc_pc_close(p->pc, on_closed);
+    /* No channel callback fires from now on: drop our channel state. */
+    chat_forget(p);
+    xfer_forget(p, left);
+    if (err != 0) {
         call *c = p->call;
         unlink_peer(p);
         peer_free(p);

@@ -3,9 +3,10 @@
  * fills as events arrive, serialised with jansson in the documented field order, times
  * rounded to 0.1 ms.
  *
- * Only what the build measures is written: rtt, the data channel, file and track sections
- * belong to later features and are omitted until they are recorded. It does not validate
- * state names (the caller passes the library's W3C spellings) and keeps no clock of its own.
+ * Only what the build measures is written: rtt and tracks belong to later features and are
+ * omitted until they are recorded; the datachannel object appears once a chat channel
+ * exists, files once a transfer completed. It does not validate state names (the caller
+ * passes the library's W3C spellings) and keeps no clock of its own.
  */
 #include "apps/call/report.h"
 
@@ -42,6 +43,9 @@ void report_free(report *r)
         mem_free(p->id);
         mem_free(p->name);
         mem_free(p->states);
+        for (size_t k = 0; k < p->n_files; k++)
+            mem_free(p->files[k].name);
+        mem_free(p->files);
         mem_free(p);
     }
     mem_free(r->peers);
@@ -144,6 +148,9 @@ int report_peer_state(report_peer *p, double t_ms, const char *kind, const char 
         p->ice_connected_ms = t_ms;
     if (strcmp(kind, "connection") == 0 && p->connected_ms < 0 && strcmp(state, "connected") == 0)
         p->connected_ms = t_ms;
+    if (strcmp(kind, "datachannel") == 0 && p->has_datachannel && p->dc.open_ms < 0 &&
+        strcmp(state, "open") == 0)
+        p->dc.open_ms = t_ms;
     return 0;
 }
 
@@ -152,11 +159,51 @@ void report_peer_set_role(report_peer *p, const char *role)
     snprintf(p->role, sizeof(p->role), "%s", role);
 }
 
+void report_peer_set_datachannel(report_peer *p, const char *label)
+{
+    if (!p->has_datachannel) {
+        memset(&p->dc, 0, sizeof(p->dc));
+        p->dc.open_ms = -1;
+        p->has_datachannel = true;
+    }
+    snprintf(p->dc.label, sizeof(p->dc.label), "%s", label);
+}
+
+int report_peer_add_file(report_peer *p, const char *direction, const char *name, uint64_t bytes,
+                         const char *sha256, double seconds)
+{
+    if (p->n_files == p->cap_files) {
+        size_t cap = p->cap_files ? p->cap_files * 2 : 4;
+        report_file *v = mem_realloc(p->files, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        p->files = v;
+        p->cap_files = cap;
+    }
+    char *copy = mem_strdup(name);
+    if (!copy)
+        return -1;
+    report_file *f = &p->files[p->n_files++];
+    memset(f, 0, sizeof(*f));
+    snprintf(f->direction, sizeof(f->direction), "%s", direction);
+    f->name = copy;
+    f->bytes = bytes;
+    snprintf(f->sha256, sizeof(f->sha256), "%s", sha256);
+    f->seconds = seconds;
+    return 0;
+}
+
+/* v rounded to `scale` (10: one decimal). */
+static json_t *rounded(double v, double scale)
+{
+    double r = (double)(long long)(v * scale + (v < 0 ? -0.5 : 0.5)) / scale;
+    return json_real(r);
+}
+
 /* Milliseconds rounded to 0.1 ms, as the format shows them. */
 static json_t *ms(double v)
 {
-    double r = (double)(long long)(v * 10.0 + (v < 0 ? -0.5 : 0.5)) / 10.0;
-    return json_real(r);
+    return rounded(v, 10.0);
 }
 
 static json_t *endpoint_json(const report_endpoint *e)
@@ -169,6 +216,39 @@ static json_t *endpoint_json(const report_endpoint *e)
 static bool put(json_t *obj, const char *key, json_t *v)
 {
     return v && json_object_set_new(obj, key, v) == 0;
+}
+
+static json_t *datachannel_json(const report_datachannel *d)
+{
+    json_t *o = json_pack("{s:s}", "label", d->label);
+    bool ok = o != NULL;
+    if (ok && d->open_ms >= 0)
+        ok = put(o, "open_ms", ms(d->open_ms));
+    const char *keys[5] = {"messages_sent", "messages_received", "echoes_received", "bytes_sent",
+                           "bytes_received"};
+    const uint64_t vals[5] = {d->messages_sent, d->messages_received, d->echoes_received,
+                              d->bytes_sent, d->bytes_received};
+    for (int i = 0; ok && i < 5; i++)
+        ok = put(o, keys[i], json_integer((json_int_t)vals[i]));
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* seconds to 1 ms, MB/s (MiB: 2^20 bytes) to 0.1. */
+static json_t *file_json(const report_file *f)
+{
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:o}", "direction", f->direction, "name", f->name,
+                          "bytes", (json_int_t)f->bytes, "sha256", f->sha256, "seconds",
+                          rounded(f->seconds, 1000.0));
+    if (o && f->seconds > 0 &&
+        !put(o, "mbytes_per_s", rounded((double)f->bytes / 1048576.0 / f->seconds, 10.0))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static json_t *peer_json(const report_peer *p)
@@ -199,6 +279,16 @@ static json_t *peer_json(const report_peer *p)
                            endpoint_json(&p->remote)));
     if (ok && p->rtt_ms >= 0)
         ok = put(o, "rtt_ms", ms(p->rtt_ms));
+    if (ok && p->has_datachannel)
+        ok = put(o, "datachannel", datachannel_json(&p->dc));
+    if (ok && p->n_files > 0) {
+        json_t *files = json_array();
+        ok = put(o, "files", files);
+        for (size_t i = 0; ok && i < p->n_files; i++) {
+            json_t *f = file_json(&p->files[i]);
+            ok = f && json_array_append_new(files, f) == 0;
+        }
+    }
     json_decref(states);
     if (!ok) {
         json_decref(o);

@@ -26,6 +26,24 @@ typedef struct report_state {
     char state[24]; /* W3C spelling */
 } report_state;
 
+/* The peer's "chat" data channel (docs/call.md): counters of whole messages and their
+ * payload bytes, echoes included. */
+typedef struct report_datachannel {
+    char label[32];
+    double open_ms; /* < 0: never opened (omitted) */
+    uint64_t messages_sent, messages_received, echoes_received;
+    uint64_t bytes_sent, bytes_received;
+} report_datachannel;
+
+/* One completed, verified file transfer. */
+typedef struct report_file {
+    char direction[12]; /* "sent" / "received" */
+    char *name;
+    uint64_t bytes;
+    char sha256[65]; /* lowercase hex */
+    double seconds;  /* header to receipt (sent) or header to last byte (received) */
+} report_file;
+
 typedef struct report_peer {
     char *id;
     char *name;
@@ -37,7 +55,11 @@ typedef struct report_peer {
     double connected_ms;     /* < 0: not reached (omitted) */
     bool has_pair;           /* false: selected_pair omitted */
     report_endpoint local, remote;
-    double rtt_ms; /* < 0: not measured (omitted) */
+    double rtt_ms;        /* < 0: not measured (omitted) */
+    bool has_datachannel; /* false: datachannel omitted */
+    report_datachannel dc;
+    report_file *files; /* in order of completion; omitted when none */
+    size_t n_files, cap_files;
 } report_peer;
 
 typedef struct report {
@@ -64,11 +86,21 @@ report_peer *report_peer_get(report *r, const char *id, const char *name, double
 report_peer *report_peer_find(const report *r, const char *id);
 
 /* Appends {t_ms, kind, state} to the timeline; the first ice connected/completed sets
- * ice_connected_ms, the first connection connected sets connected_ms. 0 or -1 (no memory). */
+ * ice_connected_ms, the first connection connected sets connected_ms, the first datachannel
+ * open (after report_peer_set_datachannel()) sets dc.open_ms. 0 or -1 (no memory). */
 int report_peer_state(report_peer *p, double t_ms, const char *kind, const char *state);
 
 /* "offerer" or "answerer". */
 void report_peer_set_role(report_peer *p, const char *role);
+
+/* Starts the datachannel object (counters at 0, not open) with this label; a second call
+ * keeps the counters. */
+void report_peer_set_datachannel(report_peer *p, const char *label);
+
+/* Appends a completed transfer ("sent" or "received"); mbytes_per_s is derived when
+ * written (bytes / 2^20 / seconds, omitted when seconds is 0). 0 or -1 (no memory). */
+int report_peer_add_file(report_peer *p, const char *direction, const char *name, uint64_t bytes,
+                         const char *sha256, double seconds);
 
 /* Serialises the report as indented JSON text with the fields in the documented order. The
  * caller frees it with mem_free(). NULL on allocation failure. */

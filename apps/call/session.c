@@ -2,9 +2,10 @@
  * The meshrtc-call session: one process, one room. It joins through the room client,
  * applies the mesh rule of the room protocol (on peer-joined we create the PeerConnection and
  * offer; after welcome we wait for the offers of the peers already there), routes relayed
- * signals to the peers (peer.c), and ends the call on --duration, SIGINT/SIGTERM, a refused
- * join or a lost connection: write the report, close every PeerConnection, the room client
- * and the runtime, then let the loop run dry. A guard timer bounds that shutdown.
+ * signals to the peers (peer.c), reads stdin lines for the chat (input.c), and ends the call
+ * on --duration, SIGINT/SIGTERM, a refused join or a lost connection: write the report, stop
+ * reading stdin, close every PeerConnection, the room client and the runtime, then let the
+ * loop run dry. A guard timer bounds that shutdown.
  *
  * It does not reconnect to the server, retry a refused join, or keep PeerConnections alive
  * after the signaling connection is gone.
@@ -271,6 +272,7 @@ static void finish(call *c, int status, const char *reason, const char *error_li
     if (error_line)
         fprintf(stderr, "meshrtc-call: %s\n", error_line);
     uv_timer_stop(&c->duration_timer);
+    input_close(c);
     if (c->joined) {
         call_say(c, "leaving: %s", reason);
         if (c->args->report_path)
@@ -423,6 +425,7 @@ int call_run(const call_args *a, uint64_t t0_ns)
     c.sigint.data = c.sigterm.data = &c;
     uv_signal_start(&c.sigint, on_signal, SIGINT);
     uv_signal_start(&c.sigterm, on_signal, SIGTERM);
+    input_init(&c);
 
     char line[512];
     if (report_set_self(&c.rep, NULL, a->name, a->room, a->signal_url) != 0) {

@@ -1,8 +1,9 @@
 /*
  * The meshrtc-call report writer (apps/call/report.c) against docs/report-format.md: field names
  * and order, times rounded to 0.1 ms, ice_connected_ms/connected_ms derived from the timeline,
- * unmeasured fields omitted (role, exit, connected_ms, selected_pair, rtt_ms), the atomic
- * file write, and no block left allocated (apps counting allocator).
+ * unmeasured fields omitted (role, exit, connected_ms, selected_pair, rtt_ms, datachannel,
+ * open_ms, files, mbytes_per_s), the datachannel object and files array, the atomic file
+ * write, and no block left allocated (apps counting allocator).
  */
 #include "apps/call/report.h"
 #include "apps/common/mem.h"
@@ -170,6 +171,62 @@ static void test_many_states(void)
     end();
 }
 
+/* The chat channel's object and the file transfers, in the documented order after rtt_ms;
+ * seconds to 1 ms, MB/s (2^20 bytes) to 0.1. */
+static void test_datachannel_files(void)
+{
+    begin();
+    report r;
+    report_init(&r);
+    report_peer *p = report_peer_get(&r, "p1", "bob", 12.0);
+    report_peer_set_role(p, "offerer");
+    report_peer_state(p, 19.0, "sctp", "connected");
+    report_peer_state(p, 20.0, "datachannel", "open"); /* no datachannel yet: not open_ms */
+    report_peer_set_datachannel(p, "chat");
+    report_peer_state(p, 21.54, "datachannel", "open"); /* sets open_ms */
+    report_peer_state(p, 22.0, "datachannel", "open");  /* the first one stays */
+    p->dc.messages_sent = 200;
+    p->dc.messages_received = 200;
+    p->dc.echoes_received = 100;
+    p->dc.bytes_sent = 1292;
+    p->dc.bytes_received = 1992;
+    report_peer_set_datachannel(p, "chat"); /* again: the counters stay */
+    CHECK_EQ(report_peer_add_file(
+                 p, "sent", "big.bin", 52428800,
+                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 0.41049),
+             0);
+    CHECK_EQ(report_peer_add_file(
+                 p, "received", "empty.txt", 0,
+                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0.0),
+             0);
+    /* A channel that never opened: no open_ms; no transfer: no files. */
+    report_peer *q = report_peer_get(&r, "p3", "carol", 13.0);
+    report_peer_set_datachannel(q, "chat");
+    char *s = compact(&r);
+    CHECK_STR(s, "{\"version\":1,\"self\":{},\"peers\":["
+                 "{\"id\":\"p1\",\"name\":\"bob\",\"role\":\"offerer\",\"created_ms\":12.0,"
+                 "\"states\":[{\"t_ms\":19.0,\"kind\":\"sctp\",\"state\":\"connected\"},"
+                 "{\"t_ms\":20.0,\"kind\":\"datachannel\",\"state\":\"open\"},"
+                 "{\"t_ms\":21.5,\"kind\":\"datachannel\",\"state\":\"open\"},"
+                 "{\"t_ms\":22.0,\"kind\":\"datachannel\",\"state\":\"open\"}],"
+                 "\"datachannel\":{\"label\":\"chat\",\"open_ms\":21.5,\"messages_sent\":200,"
+                 "\"messages_received\":200,\"echoes_received\":100,\"bytes_sent\":1292,"
+                 "\"bytes_received\":1992},"
+                 "\"files\":[{\"direction\":\"sent\",\"name\":\"big.bin\",\"bytes\":52428800,"
+                 "\"sha256\":\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\","
+                 "\"seconds\":0.41,\"mbytes_per_s\":121.8},"
+                 "{\"direction\":\"received\",\"name\":\"empty.txt\",\"bytes\":0,"
+                 "\"sha256\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+                 "\"seconds\":0.0}]},"
+                 "{\"id\":\"p3\",\"name\":\"carol\",\"created_ms\":13.0,\"states\":[],"
+                 "\"datachannel\":{\"label\":\"chat\",\"messages_sent\":0,"
+                 "\"messages_received\":0,\"echoes_received\":0,\"bytes_sent\":0,"
+                 "\"bytes_received\":0}}]}");
+    free_compact(s);
+    report_free(&r);
+    end();
+}
+
 static void test_write(void)
 {
     begin();
@@ -216,6 +273,7 @@ int main(void)
     RUN(test_full_peer);
     RUN(test_omits_unmeasured);
     RUN(test_many_states);
+    RUN(test_datachannel_files);
     RUN(test_write);
     return test_finish();
 }
