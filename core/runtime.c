@@ -6,7 +6,9 @@
  *   - one UDP socket (uv_udp_t) per PeerConnection and local address, received datagrams
  *     handed to mrtc_pc_handle_datagram(), sends with uv_udp_try_send() (a datagram the
  *     kernel cannot take now is dropped, as UDP may drop it anyway);
- *   - ONE uv_timer re-armed to the earliest mrtc_pc_next_timeout() of every PeerConnection;
+ *   - ONE uv_timer armed at the earliest mrtc_pc_next_timeout() of every PeerConnection (a
+ *     full scan after each timer run; between runs a PeerConnection that changed can only
+ *     move the timer earlier, so a datagram costs O(1));
  *   - one uv_async that runs mrtc_runtime_post() work and delivers queued callbacks, so
  *     callbacks never run inside an API call.
  *
@@ -50,6 +52,8 @@ struct rt_pc {
     rt_pc *next;
 };
 
+#define RT_SOCKET_BUFFER (4 * 1024 * 1024)
+
 struct mrtc_runtime {
     mrtc_io io; /* first: the io pointer converts back to the runtime */
     uv_loop_t *loop;
@@ -66,6 +70,8 @@ struct mrtc_runtime {
     void *close_user;
     uint8_t buf[RECV_BUF];
     bool buf_busy;
+    mrtc_time armed;  /* when the timer fires (MRTC_TIME_NEVER: stopped) */
+    bool in_timer;    /* inside on_timer: it re-arms once at the end */
 };
 
 static mrtc_runtime *rt_of(mrtc_io *io)
@@ -160,8 +166,16 @@ static int rt_bind(mrtc_io *io, mrtc_pc *pc, const mrtc_addr *ip, mrtc_addr *bou
         r = uv_udp_getsockname(&s->udp, (struct sockaddr *)&ss, &namelen);
     if (r == 0)
         r = mrtc_addr_from_sockaddr(&s->local, &ss) == 0 ? 0 : UV_EINVAL;
-    if (r == 0)
+    if (r == 0) {
+        /* SCTP bursts up to its 1 MiB window: the 208 KiB default receive buffer drops
+         * datagrams under load (measured by tests/bench). The kernel caps the value at
+         * net.core.rmem_max/wmem_max; memory is only used while datagrams wait. */
+        int size = RT_SOCKET_BUFFER;
+        (void)uv_recv_buffer_size((uv_handle_t *)&s->udp, &size);
+        size = RT_SOCKET_BUFFER;
+        (void)uv_send_buffer_size((uv_handle_t *)&s->udp, &size);
         r = uv_udp_recv_start(&s->udp, on_alloc, on_recv);
+    }
     if (r != 0) {
         char buf[MRTC_ADDR_STRLEN];
         MRTC_WARN(LOG_TAG, "bind %s: %s", mrtc_addr_ip_str(ip, buf, sizeof buf), uv_strerror(r));
@@ -187,9 +201,16 @@ static void rt_unbind_all(mrtc_io *io, mrtc_pc *pc)
 
 static int rt_send(mrtc_io *io, mrtc_pc *pc, const mrtc_transmit *t)
 {
-    for (rt_sock *s = rt_of(io)->socks; s; s = s->next) {
+    mrtc_runtime *rt = rt_of(io);
+    for (rt_sock **pp = &rt->socks; *pp; pp = &(*pp)->next) {
+        rt_sock *s = *pp;
         if (s->pc != pc || !mrtc_addr_eq(&s->local, &t->local))
             continue;
+        if (pp != &rt->socks) { /* most recently used first: sends find it at once */
+            *pp = s->next;
+            s->next = rt->socks;
+            rt->socks = s;
+        }
         struct sockaddr_storage ss;
         if (mrtc_addr_to_sockaddr(&t->remote, &ss) == 0)
             return MRTC_EADDR;
@@ -206,7 +227,24 @@ static int rt_send(mrtc_io *io, mrtc_pc *pc, const mrtc_transmit *t)
 
 static void on_timer(uv_timer_t *h);
 
-static void rearm(mrtc_runtime *rt)
+/* Starts the timer for `next`. From inside on_timer a due deadline waits 1 ms: libuv runs
+ * a timer re-armed at 0 ms again in the same pass, which would starve socket reads. */
+static void arm(mrtc_runtime *rt, mrtc_time next, bool from_timer)
+{
+    rt->armed = next;
+    if (next == MRTC_TIME_NEVER) {
+        uv_timer_stop(&rt->timer);
+        return;
+    }
+    mrtc_time now = rt_now(&rt->io);
+    uint64_t ms = next <= now ? 0 : (next - now + 999) / 1000;
+    if (ms == 0 && from_timer)
+        ms = 1;
+    uv_timer_start(&rt->timer, on_timer, ms, 0);
+}
+
+/* The full scan: the earliest deadline of every PeerConnection. */
+static void rearm(mrtc_runtime *rt, bool from_timer)
 {
     if (rt->handles_closing)
         return;
@@ -218,19 +256,22 @@ static void rearm(mrtc_runtime *rt)
     }
     if (events)
         uv_async_send(&rt->async);
-    if (next == MRTC_TIME_NEVER) {
-        uv_timer_stop(&rt->timer);
-        return;
-    }
-    mrtc_time now = rt_now(&rt->io);
-    uint64_t ms = next <= now ? 0 : (next - now + 999) / 1000;
-    uv_timer_start(&rt->timer, on_timer, ms, 0);
+    arm(rt, next, from_timer);
 }
 
+/* One PeerConnection changed: only an earlier deadline moves the timer (a later one makes
+ * it fire early, and on_timer rescans), so a datagram costs O(1), not a scan of every
+ * PeerConnection. */
 static void rt_wake(mrtc_io *io, mrtc_pc *pc)
 {
-    (void)pc;
-    rearm(rt_of(io));
+    mrtc_runtime *rt = rt_of(io);
+    if (rt->handles_closing || rt->in_timer)
+        return;
+    if (mrtc_pc_has_events(pc))
+        uv_async_send(&rt->async);
+    mrtc_time next = mrtc_pc_next_timeout(pc);
+    if (next < rt->armed)
+        arm(rt, next, false);
 }
 
 static int rt_attach(mrtc_io *io, mrtc_pc *pc)
@@ -277,11 +318,14 @@ static void on_timer(uv_timer_t *h)
 {
     mrtc_runtime *rt = h->data;
     mrtc_time now = rt_now(&rt->io);
+    rt->armed = MRTC_TIME_NEVER;
+    rt->in_timer = true;
     for (rt_pc *p = rt->pcs; p; p = p->next) {
         if (mrtc_pc_next_timeout(p->pc) <= now)
             mrtc_pc_handle_timeout(p->pc);
     }
-    rearm(rt);
+    rt->in_timer = false;
+    rearm(rt, true);
 }
 
 /* Delivers queued callbacks of every PeerConnection. A callback may close or create
@@ -322,7 +366,7 @@ static void on_async(uv_async_t *h)
     if (rt->closing)
         maybe_finish(rt);
     else
-        rearm(rt);
+        rearm(rt, false);
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -384,6 +428,7 @@ int mrtc_runtime_new(struct uv_loop_s *loop, mrtc_runtime **out)
     rt->io.ops = &rt_ops;
     rt->io.rand = mrtc_rand_system();
     rt->loop = loop;
+    rt->armed = MRTC_TIME_NEVER;
     if (uv_mutex_init(&rt->mu) != 0) {
         mrtc_free(rt);
         return MRTC_EIO;

@@ -6,7 +6,7 @@
  * through usrsctp_conninput, and usrsctp's timers advance by the `now` values callers pass.
  *
  * usrsctp's state is process-global and owned here: initialisation on the first
- * association and usrsctp_finish after the last, the sysctls (below), one mutex around
+ * association (kept until the process exits), the sysctls (below), one mutex around
  * every usrsctp call, and the one usrsctp clock, advanced by the time elapsed since the
  * latest `now` any association saw (re-based, never run backwards, when a `now` is older).
  * usrsctp's callbacks never call back into usrsctp: they only queue (packets into the
@@ -150,9 +150,14 @@ static void set_sysctls(void)
     usrsctp_sysctl_set_sctp_default_frag_interleave(2);
 }
 
+static void finish_at_exit(void);
+
 static void global_acquire(void)
 {
     if (!g.initialised) {
+        static bool exit_hook;
+        if (!exit_hook && atexit(finish_at_exit) == 0)
+            exit_hook = true;
         usrsctp_init_nothreads(0, conn_output, usrsctp_debug);
         set_sysctls();
         g.initialised = true;
@@ -162,24 +167,24 @@ static void global_acquire(void)
     g.refs++;
 }
 
-/* After the last association: usrsctp_finish() refuses while closed sockets still linger
- * (their endpoints are freed by usrsctp timers), so timers are run (nobody else uses the
- * clock now) until it succeeds. If it never does, usrsctp stays initialised and is reused
- * by the next association. */
+/* usrsctp stays initialised after the last association: starting it again costs about
+ * 0.3 ms (measured by tests/bench/bench_setup), which every new connection would pay in a
+ * process that holds one at a time. It is shut down when the process exits. */
 static void global_release(void)
 {
-    if (--g.refs > 0)
-        return;
-    for (int i = 0; i < 200; i++) {
-        if (usrsctp_finish() == 0) {
+    g.refs--;
+}
+
+static void finish_at_exit(void)
+{
+    lock();
+    for (int i = 0; g.initialised && g.refs == 0 && i < 200; i++) {
+        if (usrsctp_finish() == 0)
             g.initialised = false;
-            g.have_now = false;
-            MRTC_DEBUG(SCTP_LOG_TAG, "usrsctp finished (after %d timer runs)", i);
-            return;
-        }
-        usrsctp_handle_timers(10);
+        else
+            usrsctp_handle_timers(10);
     }
-    MRTC_WARN(SCTP_LOG_TAG, "usrsctp_finish() keeps failing: usrsctp stays initialised");
+    unlock();
 }
 
 void sctp_enter(mrtc_sctp *s, mrtc_time now)
@@ -723,8 +728,9 @@ mrtc_time mrtc_sctp_next_timeout(const mrtc_sctp *s)
         t = 0;
     else if (s->state == MRTC_SCTP_STATE_NEW || s->state == MRTC_SCTP_STATE_CLOSED)
         t = MRTC_TIME_NEVER;
-    else
-        t = s->now + TICK;
+    else /* usrsctp's clock is one for the process: whoever advances it runs every
+          * association's timers, so the others' next tick moves on too */
+        t = (g.have_now && g.last_now > s->now ? g.last_now : s->now) + TICK;
     unlock();
     return t;
 }
