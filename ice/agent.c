@@ -104,7 +104,38 @@ static bool q_pop(ice_queue *q, void *out)
     memcpy(out, q->buf + q->head * q->elem, q->elem);
     q->head = (q->head + 1) % q->cap;
     q->len--;
+    if (q->len == 0) /* drained: an idle agent keeps no queue memory (2 KB a datagram) */
+        q_free(q);
     return true;
+}
+
+static bool reserve(void **arr, size_t n, size_t *cap, size_t max, size_t elem)
+{
+    if (n >= max)
+        return false;
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 2;
+    if (ncap > max)
+        ncap = max;
+    void *p = mrtc_realloc(*arr, ncap * elem);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+bool ice_reserve_local(mrtc_ice_agent *a)
+{
+    return reserve((void **)&a->locals, a->n_locals, &a->cap_locals, ICE_MAX_LOCALS,
+                   sizeof a->locals[0]);
+}
+
+bool ice_reserve_remote(mrtc_ice_agent *a)
+{
+    return reserve((void **)&a->remotes, a->n_remotes, &a->cap_remotes, ICE_MAX_REMOTES,
+                   sizeof a->remotes[0]);
 }
 
 void ice_emit(mrtc_ice_agent *a, const mrtc_ice_event *ev)
@@ -204,6 +235,8 @@ void mrtc_ice_agent_free(mrtc_ice_agent *a)
     q_free(&a->evq);
     q_free(&a->txq);
     mrtc_ice_checklist_deinit(&a->cl);
+    mrtc_free(a->locals);
+    mrtc_free(a->remotes);
     mrtc_free(a);
 }
 
@@ -638,8 +671,8 @@ int mrtc_ice_agent_add_remote_candidate(mrtc_ice_agent *a, mrtc_time now,
     }
     if (merge_duplicate(a, c))
         return 0;
-    if (a->n_remotes >= ICE_MAX_REMOTES)
-        return MRTC_ENOBUFS;
+    if (!ice_reserve_remote(a))
+        return a->n_remotes >= ICE_MAX_REMOTES ? MRTC_ENOBUFS : MRTC_ENOMEM;
     int idx = (int)a->n_remotes++;
     ice_remote *r = &a->remotes[idx];
     memset(r, 0, sizeof *r);

@@ -382,7 +382,7 @@ mrtc_time ice_checks_next_timeout(const mrtc_ice_agent *a)
 static int learn_remote_prflx(mrtc_ice_agent *a, const mrtc_addr *from, uint32_t priority)
 {
     char buf[MRTC_ADDR_STRLEN];
-    if (a->n_remotes >= ICE_MAX_REMOTES)
+    if (!ice_reserve_remote(a))
         return -1;
     int idx = (int)a->n_remotes++;
     ice_remote *r = &a->remotes[idx];
@@ -402,7 +402,7 @@ static int learn_remote_prflx(mrtc_ice_agent *a, const mrtc_addr *from, uint32_t
 static int learn_local_prflx(mrtc_ice_agent *a, const mrtc_ice_pair *p, const mrtc_addr *mapped)
 {
     char buf[MRTC_ADDR_STRLEN];
-    if (a->n_locals >= ICE_MAX_LOCALS)
+    if (!ice_reserve_local(a))
         return -1;
     const ice_local *h = &a->locals[p->local];
     int idx = (int)a->n_locals++;

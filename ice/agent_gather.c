@@ -50,8 +50,8 @@ int mrtc_ice_agent_add_host(mrtc_ice_agent *a, mrtc_time now, const mrtc_addr *b
         return MRTC_EINVAL;
     if (ice_find_local_base(a, base) >= 0)
         return MRTC_EEXIST;
-    if (a->n_locals >= ICE_MAX_LOCALS)
-        return MRTC_ENOBUFS;
+    if (!ice_reserve_local(a))
+        return a->n_locals >= ICE_MAX_LOCALS ? MRTC_ENOBUFS : MRTC_ENOMEM;
 
     unsigned index = 0;
     for (size_t i = 0; i < a->n_locals; i++)
@@ -200,8 +200,9 @@ static void add_srflx(mrtc_ice_agent *a, const ice_gather_tx *g, const mrtc_addr
     const ice_local *h = &a->locals[g->host];
     if (mrtc_addr_eq(mapped, &h->base) || ice_find_local_addr(a, mapped, &h->base) >= 0)
         return; /* redundant (section 5.1.3) */
-    if (a->n_locals >= ICE_MAX_LOCALS)
+    if (!ice_reserve_local(a))
         return;
+    h = &a->locals[g->host]; /* the array may have moved */
     int li = (int)a->n_locals++;
     ice_local *l = &a->locals[li];
     memset(l, 0, sizeof *l);

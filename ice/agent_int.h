@@ -90,10 +90,13 @@ struct mrtc_ice_agent {
     mrtc_ice_state state;
     mrtc_ice_gathering_state gathering;
 
-    ice_local locals[ICE_MAX_LOCALS];
-    size_t n_locals;
-    ice_remote remotes[ICE_MAX_REMOTES];
-    size_t n_remotes;
+    /* Grown on demand up to ICE_MAX_LOCALS / ICE_MAX_REMOTES (ice_reserve_*): a fixed
+     * array cost 62 KB per agent, while a typical agent holds one or two of each. Adding
+     * one may move the array: no pointer into it is kept across an addition. */
+    ice_local *locals;
+    size_t n_locals, cap_locals;
+    ice_remote *remotes;
+    size_t n_remotes, cap_remotes;
     uint32_t prflx_seq; /* for the foundations of learnt prflx candidates */
 
     mrtc_ice_checklist cl;
@@ -124,6 +127,9 @@ struct mrtc_ice_agent {
 };
 
 /* agent.c */
+/* Room for one more local / remote candidate: false at the limit or out of memory. */
+bool ice_reserve_local(mrtc_ice_agent *a);
+bool ice_reserve_remote(mrtc_ice_agent *a);
 void ice_emit(mrtc_ice_agent *a, const mrtc_ice_event *ev);
 /* Queues a datagram; returns false (and counts it) when the queue is full. */
 bool ice_send(mrtc_ice_agent *a, const mrtc_addr *local, const mrtc_addr *remote,
