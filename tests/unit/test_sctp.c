@@ -9,6 +9,7 @@
  * enough to resend and loss recovery would stall. So this test program defines
  * gettimeofday() itself, returning the virtual clock: the definition in the executable
  * interposes on libc's for libusrsctp too, which makes usrsctp fully virtual-time here. */
+#include "sctp/crc32c.h"
 #include "sctp/sctp.h"
 #include "test.h"
 
@@ -18,6 +19,7 @@
 #include <stdint.h>
 #include <sys/time.h>
 #include <time.h>
+#include <usrsctp.h>
 
 static const mrtc_time *virtual_clock; /* the running test's clock, or NULL */
 
@@ -72,6 +74,7 @@ typedef struct net {
     unsigned loss_pct;    /* per packet */
     unsigned reorder_pct; /* a packet is held back and delivered after the next one */
     size_t max_packet;
+    uint64_t bad_checksums;
     uint64_t packets, lost;
 } net;
 
@@ -173,6 +176,14 @@ static bool pump(net *n)
             n->packets++;
             if (len > n->max_packet)
                 n->max_packet = len;
+            /* usrsctp's checksum is offloaded: sctp/crc32c.c must have filled it, with the
+             * value usrsctp's own CRC gives the packet (what peers verify). */
+            uint32_t field;
+            memcpy(&field, buf[0] + 8, 4);
+            memset(buf[0] + 8, 0, 4);
+            if (usrsctp_crc32c(buf[0], len) != field)
+                n->bad_checksums++;
+            memcpy(buf[0] + 8, &field, 4);
             if (n->loss_pct && rnd(&n->rng) % 100 < n->loss_pct) {
                 n->lost++;
                 continue;
@@ -363,6 +374,8 @@ static void test_connect(void)
         CHECK_EQ(mrtc_sctp_max_message_size(p->s), 256 * KIB);
     }
     CHECK(n.max_packet <= 1191);
+    CHECK_U64(n.bad_checksums, 0);
+    CHECK(n.packets > 0);
     CHECK(mrtc_sctp_next_timeout(n.p[0].s) != MRTC_TIME_NEVER);
     mrtc_sctp_stats st;
     mrtc_sctp_get_stats(n.p[0].s, &st);
@@ -750,6 +763,7 @@ static void test_bulk_lossy(void)
     mrtc_time dt = n.now - t0;
     CHECK_EQ(bk.rx_bytes, total);
     CHECK_U64(bk.rx_hash, bk.tx_hash);
+    CHECK_U64(n.bad_checksums, 0); /* every data packet checksummed as usrsctp would */
     CHECK_EQ(mrtc_sctp_get_state(a->s), MRTC_SCTP_STATE_CONNECTED);
     printf("bulk: %zu bytes in %zu messages over 5%% loss + 5%% reordering: %.3f s virtual, "
            "%" PRIu64 " packets (%" PRIu64 " lost)\n",
@@ -947,8 +961,33 @@ static void test_garbage(void)
     net_free(&n);
 }
 
+/* The CRC32c used for outgoing packets (SSE4.2 or the table) against usrsctp's own and the
+ * RFC 3720 section B.4 vectors. */
+static void test_crc32c(void)
+{
+    uint8_t zeros[32] = {0}, ones[32], inc[32];
+    memset(ones, 0xff, sizeof ones);
+    for (int i = 0; i < 32; i++)
+        inc[i] = (uint8_t)i;
+    CHECK_U64(mrtc_crc32c(zeros, 32), 0x8a9136aau);
+    CHECK_U64(mrtc_crc32c(ones, 32), 0x62a8ab43u);
+    CHECK_U64(mrtc_crc32c(inc, 32), 0x46dd794eu);
+    uint64_t x = 88172645463325252u;
+    static uint8_t buf[1500];
+    for (size_t len = 0; len <= sizeof buf; len += 7) {
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf[i] = (uint8_t)x;
+        }
+        CHECK_U64(mrtc_crc32c(buf, len), usrsctp_crc32c(buf, len));
+    }
+}
+
 int main(void)
 {
+    RUN(test_crc32c);
     RUN(test_lifecycle_errors);
     RUN(test_connect);
     RUN(test_channels_and_messages);
