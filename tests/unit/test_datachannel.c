@@ -223,7 +223,7 @@ static void on_datachannel(mrtc_pc *pc, mrtc_datachannel *dc, void *u)
     p->remote_dc = dc;
 }
 
-static void setup(bool auto_negotiate)
+static void setup_with(bool auto_negotiate, const mrtc_certificate *cert_a)
 {
     memset(&A, 0, sizeof A);
     memset(&B, 0, sizeof B);
@@ -247,11 +247,19 @@ static void setup(bool auto_negotiate)
                                  .datachannel = on_datachannel,
                                  .dtls_state_change = on_dtls,
                                  .sctp_state_change = on_sctp};
-        CHECK_EQ(mrtc_pc_create(mrtc_vio_io(ps[i]->vio), NULL, &cbs, ps[i], &ps[i]->pc), 0);
+        mrtc_pc_config cfg;
+        mrtc_pc_config_init(&cfg);
+        cfg.certificate = i == 0 ? cert_a : NULL;
+        CHECK_EQ(mrtc_pc_create(mrtc_vio_io(ps[i]->vio), &cfg, &cbs, ps[i], &ps[i]->pc), 0);
         ps[i]->auto_negotiate = auto_negotiate;
     }
     A.other = &B;
     B.other = &A;
+}
+
+static void setup(bool auto_negotiate)
+{
+    setup_with(auto_negotiate, NULL);
 }
 
 static void teardown(void)
@@ -452,6 +460,60 @@ static void test_open_send_close(void)
     teardown();
 }
 
+/* The a=fingerprint of pc's local offer, or "". */
+static void offer_fingerprint(mrtc_pc *pc, char *out, size_t cap)
+{
+    char *sdp = NULL;
+    out[0] = '\0';
+    CHECK_EQ(mrtc_pc_create_offer(pc, NULL, &sdp), 0);
+    const char *f = sdp ? strstr(sdp, "a=fingerprint:sha-256 ") : NULL;
+    if (f)
+        snprintf(out, cap, "%.95s", f + strlen("a=fingerprint:sha-256 "));
+    mrtc_string_free(sdp);
+}
+
+/* Without a certificate every PeerConnection uses the process-wide one; with one, its
+ * fingerprint is in the SDP and the peer verifies it during the handshake; the application
+ * may free its reference at once. */
+static void test_certificates(void)
+{
+    /* Two PeerConnections without one share the process-wide certificate. */
+    char fa[100], fb[100], def[100];
+    mrtc_datachannel *dc = NULL;
+    setup(false);
+    CHECK_EQ(mrtc_pc_create_datachannel(A.pc, "c", NULL, &dc), 0);
+    CHECK_EQ(mrtc_pc_create_datachannel(B.pc, "c", NULL, &dc), 0);
+    offer_fingerprint(A.pc, fa, sizeof fa);
+    offer_fingerprint(B.pc, fb, sizeof fb);
+    CHECK_EQ(strlen(fa), 95);
+    CHECK_STR(fa, fb);
+    snprintf(def, sizeof def, "%s", fa);
+    teardown();
+
+    mrtc_certificate *cert = NULL;
+    CHECK_EQ(mrtc_certificate_generate(&cert), 0);
+    CHECK_EQ(mrtc_certificate_generate(NULL), MRTC_EINVAL);
+    CHECK_EQ(strlen(mrtc_certificate_fingerprint(cert)), 95);
+    char mine[100];
+    snprintf(mine, sizeof mine, "%s", mrtc_certificate_fingerprint(cert));
+    CHECK(strcmp(mine, def) != 0);
+    setup_with(true, cert);
+    mrtc_certificate_free(cert); /* A keeps its own reference */
+    CHECK_EQ(mrtc_pc_create_datachannel(A.pc, "c", NULL, &dc), 0);
+    offer_fingerprint(A.pc, fa, sizeof fa);
+    CHECK_STR(fa, mine);
+    pump(clk + MRTC_SEC(5));
+    CHECK_EQ(A.conn, MRTC_CONNECTION_CONNECTED);
+    CHECK_EQ(B.conn, MRTC_CONNECTION_CONNECTED);
+    mrtc_dtls_transport_state ds;
+    char seen[100];
+    CHECK_EQ(mrtc_pc_get_dtls_transport(B.pc, &ds, seen, sizeof seen), 0);
+    CHECK_STR(seen, mine);
+    CHECK_EQ(mrtc_pc_get_dtls_transport(A.pc, &ds, seen, sizeof seen), 0);
+    CHECK_STR(seen, def);
+    teardown();
+}
+
 static void test_keylog(void)
 {
     char path[] = "/tmp/meshrtc-keylog-XXXXXX";
@@ -486,6 +548,7 @@ int main(void)
 {
     RUN(test_arguments);
     RUN(test_open_send_close);
+    RUN(test_certificates);
     RUN(test_keylog);
     return test_finish();
 }
