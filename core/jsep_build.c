@@ -505,6 +505,11 @@ static int answer_section(mrtc_pc *pc, mrtc_sdp *sdp, const mrtc_sdp *offer,
     mrtc_sdp_media_transport(offer, om, &ot);
     mrtc_sdp_setup setup =
         ot.setup == MRTC_SDP_SETUP_ACTIVE ? MRTC_SDP_SETUP_PASSIVE : MRTC_SDP_SETUP_ACTIVE;
+    /* A DTLS association that exists keeps its roles (RFC 8842 section 5.5, RFC 8829
+     * section 5.3.1): a later answer says what this side already is. */
+    if (pc->dtls)
+        setup = mrtc_dtls_get_role(pc->dtls) == MRTC_DTLS_ROLE_CLIENT ? MRTC_SDP_SETUP_ACTIVE
+                                                                       : MRTC_SDP_SETUP_PASSIVE;
     if (accept && om->kind == MRTC_SDP_APPLICATION)
         return data_section(pc, sdp, om->mid, false, ufrag, pwd, setup);
     const mrtc_transceiver *t = transceiver_of(pc, om->mid);

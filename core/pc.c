@@ -384,7 +384,7 @@ static void deliver(mrtc_pc *pc, const pc_event *ev)
     case PC_EV_DATACHANNEL:
     case DC_EV_OPEN:
     case DC_EV_MESSAGE:
-    case DC_EV_BUFFERED_LOW:
+    case DC_EV_BUFFERED:
     case DC_EV_ERROR:
     case DC_EV_CLOSING:
     case DC_EV_CLOSE:

@@ -9,8 +9,9 @@
  *     already open, followed by their open callback;
  *   - every callback goes through the PeerConnection's event queue, so it is delivered in
  *     order, from the loop, never from inside an API call;
- *   - bufferedAmount is what the SCTP layer has not taken yet; bufferedamountlow fires
- *     when it falls from above the threshold to at or below it;
+ *   - bufferedAmount grows inside send() by the message's size (W3C) and is brought down
+ *     to what the SCTP layer has not taken yet in a later task, where bufferedamountlow
+ *     fires if it fell from above the threshold to at or below it;
  *   - a channel is freed right after its close callback was delivered, or with its
  *     PeerConnection (datachannel.h states the ownership rule).
  *
@@ -93,12 +94,12 @@ static void emit_error(mrtc_pc *pc, mrtc_datachannel *dc, int code, const char *
     mrtc_pc_emit(pc, &ev);
 }
 
-/* readyState closed, close event queued; the channel is freed once it is delivered. */
-static void set_closed(mrtc_pc *pc, mrtc_datachannel *dc)
+/* Queues the close event (readyState becomes "closed" when it is delivered, at the latest);
+ * the channel is freed once it is delivered. */
+static void queue_close(mrtc_pc *pc, mrtc_datachannel *dc)
 {
     if (dc->close_queued)
         return;
-    dc->state = MRTC_DATACHANNEL_CLOSED;
     dc->close_queued = true;
     MRTC_DEBUG(LOG_TAG, "%s: channel %d \"%s\" closed", pc->name, (int)dc->id, dc->label);
     if (pc->closed) /* freed with the PeerConnection */
@@ -111,6 +112,24 @@ static void set_closed(mrtc_pc *pc, mrtc_datachannel *dc)
         return;
     }
     emit_dc(pc, DC_EV_CLOSE, dc);
+}
+
+/* The transport closed the channel: readyState "closed" now, the close event follows. */
+static void set_closed(mrtc_pc *pc, mrtc_datachannel *dc)
+{
+    if (dc->close_queued)
+        return;
+    dc->state = MRTC_DATACHANNEL_CLOSED;
+    queue_close(pc, dc);
+}
+
+/* Brings bufferedAmount up to date in a later task (one queued at a time). */
+static void queue_buffered_update(mrtc_pc *pc, mrtc_datachannel *dc)
+{
+    if (dc->buffered_update_queued || dc->close_queued || mrtc_pc_reserve_events(pc, 1) != 0)
+        return;
+    dc->buffered_update_queued = true;
+    emit_dc(pc, DC_EV_BUFFERED, dc);
 }
 
 /* Binds a waiting channel to the association. */
@@ -269,9 +288,7 @@ void mrtc_pc_dc_handle_sctp_event(mrtc_pc *pc, const mrtc_sctp_event *ev)
         on_message(pc, dc, ev);
         break;
     case MRTC_SCTP_EVENT_BUFFERED:
-        if (dc->last_buffered > dc->low_threshold && ev->len <= dc->low_threshold)
-            emit_dc(pc, DC_EV_BUFFERED_LOW, dc);
-        dc->last_buffered = ev->len;
+        queue_buffered_update(pc, dc);
         break;
     case MRTC_SCTP_EVENT_CLOSING:
         if (dc->state != MRTC_DATACHANNEL_CLOSING && dc->state != MRTC_DATACHANNEL_CLOSED) {
@@ -308,10 +325,18 @@ void mrtc_pc_dc_deliver(mrtc_pc *pc, const pc_event *ev)
         if (cb->message)
             cb->message(dc, ev->data, ev->len, ev->binary, dc->user);
         break;
-    case DC_EV_BUFFERED_LOW:
-        if (cb->buffered_amount_low)
+    case DC_EV_BUFFERED: {
+        dc->buffered_update_queued = false;
+        size_t before = dc->buffered;
+        size_t now = pc->sctp && dc->on_sctp ? mrtc_sctp_buffered_amount(pc->sctp, (uint16_t)dc->id)
+                                             : 0;
+        if (now < dc->buffered)
+            dc->buffered = now;
+        if (before > dc->low_threshold && dc->buffered <= dc->low_threshold &&
+            cb->buffered_amount_low)
             cb->buffered_amount_low(dc, dc->user);
         break;
+    }
     case DC_EV_ERROR:
         if (cb->error)
             cb->error(dc, ev->error_code, ev->text ? ev->text : "", dc->user);
@@ -321,6 +346,7 @@ void mrtc_pc_dc_deliver(mrtc_pc *pc, const pc_event *ev)
             cb->closing(dc, dc->user);
         break;
     case DC_EV_CLOSE:
+        dc->state = MRTC_DATACHANNEL_CLOSED;
         if (cb->close)
             cb->close(dc, dc->user);
         /* The callback may have closed the PeerConnection: the channel then goes with it. */
@@ -469,17 +495,19 @@ int mrtc_datachannel_send(mrtc_datachannel *dc, const void *data, size_t len, bo
         mrtc_pc_set_error(pc, "send: %zu bytes exceed the maximum message size %zu", len, max);
         return MRTC_ETOOBIG;
     }
+    int err = mrtc_pc_reserve_events(pc, 1); /* the bufferedAmount update */
+    if (err)
+        return err;
     mrtc_time now = pc->io->ops->now(pc->io);
-    int err = mrtc_sctp_send(pc->sctp, now, (uint16_t)dc->id, binary, data, len);
+    err = mrtc_sctp_send(pc->sctp, now, (uint16_t)dc->id, binary, data, len);
     if (err) {
         mrtc_pc_set_error(pc, "send: %s", mrtc_strerror(err));
         return err;
     }
     dc->stats.messages_sent++;
     dc->stats.bytes_sent += len;
-    size_t buffered = mrtc_sctp_buffered_amount(pc->sctp, (uint16_t)dc->id);
-    if (buffered > dc->last_buffered)
-        dc->last_buffered = buffered;
+    dc->buffered += len;
+    queue_buffered_update(pc, dc);
     mrtc_pc_flush(pc);
     return 0;
 }
@@ -499,13 +527,14 @@ void mrtc_datachannel_close(mrtc_datachannel *dc)
     if (pc->closed || dc->state == MRTC_DATACHANNEL_CLOSING ||
         dc->state == MRTC_DATACHANNEL_CLOSED)
         return;
+    /* W3C: "closing" now; "closed" with the close event, in a later task. */
     dc->state = MRTC_DATACHANNEL_CLOSING;
     if (dc->on_sctp && pc->sctp) {
         mrtc_time now = pc->io->ops->now(pc->io);
         if (mrtc_sctp_close_channel(pc->sctp, now, (uint16_t)dc->id) == MRTC_ENOTFOUND)
-            set_closed(pc, dc);
+            queue_close(pc, dc);
     } else {
-        set_closed(pc, dc); /* never opened: nothing to reset */
+        queue_close(pc, dc); /* never opened: nothing to reset */
     }
     mrtc_pc_flush(pc);
 }
@@ -552,9 +581,7 @@ mrtc_datachannel_state mrtc_datachannel_ready_state(const mrtc_datachannel *dc)
 
 size_t mrtc_datachannel_buffered_amount(const mrtc_datachannel *dc)
 {
-    if (!dc || !dc->pc->sctp || !dc->on_sctp || dc->close_queued)
-        return 0;
-    return mrtc_sctp_buffered_amount(dc->pc->sctp, (uint16_t)dc->id);
+    return dc ? dc->buffered : 0;
 }
 
 size_t mrtc_datachannel_buffered_amount_low_threshold(const mrtc_datachannel *dc)

@@ -39,7 +39,8 @@ typedef enum pc_ev_type {
     PC_EV_DATACHANNEL, /* dc: the peer opened it */
     DC_EV_OPEN,        /* dc */
     DC_EV_MESSAGE,     /* dc, data/len/binary */
-    DC_EV_BUFFERED_LOW,
+    DC_EV_BUFFERED, /* dc: bufferedAmount is brought up to date (and may fall below the low
+                       threshold) */
     DC_EV_ERROR, /* dc, error_code, text */
     DC_EV_CLOSING,
     DC_EV_CLOSE, /* dc: freed after delivery */
@@ -104,7 +105,10 @@ struct mrtc_datachannel {
     bool on_sctp;        /* mrtc_sctp_open_channel done: the sid is in use */
     bool close_queued;   /* DC_EV_CLOSE queued: it is being freed */
     size_t low_threshold;
-    size_t last_buffered; /* bufferedAmount as last seen, to detect the fall below the threshold */
+    /* bufferedAmount as the application sees it (W3C): grows inside send(), and falls to
+     * what SCTP has not taken yet in a later task (DC_EV_BUFFERED). */
+    size_t buffered;
+    bool buffered_update_queued;
     mrtc_datachannel_callbacks cbs;
     void *user;
     mrtc_datachannel_stats stats;
@@ -173,6 +177,7 @@ struct mrtc_pc {
     size_t early_dtls_len[PC_EARLY_DTLS_MAX];
     size_t n_early_dtls;
     bool dtls_path_known; /* where the last DTLS datagram came from */
+    bool ice_had_pair;    /* ICE selected a pair at least once */
     mrtc_addr dtls_local, dtls_remote;
     mrtc_sctp *sctp;
     bool sctp_exists; /* pc.sctp is not null */

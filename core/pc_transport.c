@@ -12,8 +12,8 @@
  *   - The peer's certificate is checked against the fingerprint of the remote
  *     description; a new remote description with another fingerprint is passed on.
  *   - DTLS goes out on the selected pair of the generation carrying traffic, or, before
- *     this side has selected one (controlled agent not yet nominated), back where the last
- *     DTLS datagram came from.
+ *     this side ever selected one (controlled agent not yet nominated), back where the
+ *     last DTLS datagram came from; after consent is lost nothing goes out.
  *   - SCTP is created when both descriptions carry a data m-section, started when DTLS
  *     connects, and closed when DTLS closes or fails; its packets ride in DTLS records.
  *   - MESHRTC_KEYLOG=FILE appends the DTLS secrets in the NSS key log format.
@@ -230,7 +230,9 @@ static bool out_path(const mrtc_pc *pc, mrtc_addr *local, mrtc_addr *remote)
         return true;
     if (pc->gen && mrtc_ice_agent_selected_pair(pc->gen->agent, local, remote))
         return true;
-    if (pc->dtls_path_known) {
+    /* Only before ICE ever selected a pair: once consent is lost (RFC 7675 section 5.1)
+     * nothing may be sent on the old path. */
+    if (pc->dtls_path_known && !pc->ice_had_pair) {
         *local = pc->dtls_local;
         *remote = pc->dtls_remote;
         return true;
@@ -369,10 +371,14 @@ static bool send_dtls(mrtc_pc *pc)
 
 void mrtc_pc_transport_drain(mrtc_pc *pc)
 {
-    if (!pc->dtls || pc->closed)
+    if (pc->closed)
+        return;
+    if (!pc->ice_had_pair && ice_has_pair(pc))
+        pc->ice_had_pair = true;
+    if (!pc->dtls)
         return;
     mrtc_time now = pc->io->ops->now(pc->io);
-    if (mrtc_dtls_get_state(pc->dtls) == MRTC_DTLS_STATE_NEW && ice_has_pair(pc))
+    if (mrtc_dtls_get_state(pc->dtls) == MRTC_DTLS_STATE_NEW && pc->ice_had_pair)
         (void)mrtc_dtls_start(pc->dtls, now);
     uint8_t pkt[MRTC_TRANSMIT_MAX];
     size_t len;

@@ -489,7 +489,10 @@ static void set_pathmtu(mrtc_sctp *s, bool assoc)
         sc->sconn_addr = s;
     }
     pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
-    pp.spp_flags = SPP_PMTUD_DISABLE;
+    /* No path MTU discovery (the MTU is fixed, as browsers do), and no SCTP heartbeats:
+     * ICE consent (RFC 7675) already checks the path, and usrsctp's randomised heartbeat
+     * timer would be the one thing a seeded simulation cannot reproduce. */
+    pp.spp_flags = SPP_PMTUD_DISABLE | SPP_HB_DISABLE;
     /* usrsctp's AF_CONN path MTU excludes the 12-byte SCTP common header: packets come out
      * 12 bytes longer than spp_pathmtu (measured), so ask for 12 less. */
     pp.spp_pathmtu = (uint32_t)s->cfg.mtu - SCTP_COMMON_HEADER_LEN;

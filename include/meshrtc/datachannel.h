@@ -112,8 +112,9 @@ MRTC_EXPORT int mrtc_datachannel_send(mrtc_datachannel *dc, const void *data, si
 /* A NUL-terminated string as a text message. */
 MRTC_EXPORT int mrtc_datachannel_send_text(mrtc_datachannel *dc, const char *text);
 
-/* close(): "closing" now, then "closed" once the stream is reset on both sides (queued
- * messages are sent first). A no-op when already closing or closed. */
+/* close(): "closing" now, then "closed" (with the close callback, from the loop) once the
+ * stream is reset on both sides (queued messages are sent first), or at once from the loop
+ * for a channel that never opened. A no-op when already closing or closed. */
 MRTC_EXPORT void mrtc_datachannel_close(mrtc_datachannel *dc);
 
 /* Attributes. Strings are valid as long as the channel. */
@@ -125,7 +126,10 @@ MRTC_EXPORT int32_t mrtc_datachannel_max_packet_lifetime(const mrtc_datachannel 
 MRTC_EXPORT int32_t mrtc_datachannel_max_retransmits(const mrtc_datachannel *dc);     /* -1 */
 MRTC_EXPORT bool mrtc_datachannel_negotiated(const mrtc_datachannel *dc);
 MRTC_EXPORT mrtc_datachannel_state mrtc_datachannel_ready_state(const mrtc_datachannel *dc);
-/* Bytes of messages sent but not yet handed to the SCTP stack. */
+/* bufferedAmount (W3C): grows by each message's size inside mrtc_datachannel_send(), and
+ * falls to the bytes the SCTP stack has not taken yet (its send buffer is 1 MiB) in a later
+ * task, from the loop; buffered_amount_low fires there when it fell from above the
+ * threshold to at or below it. */
 MRTC_EXPORT size_t mrtc_datachannel_buffered_amount(const mrtc_datachannel *dc);
 MRTC_EXPORT size_t mrtc_datachannel_buffered_amount_low_threshold(const mrtc_datachannel *dc);
 MRTC_EXPORT void mrtc_datachannel_set_buffered_amount_low_threshold(mrtc_datachannel *dc,

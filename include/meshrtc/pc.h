@@ -422,8 +422,9 @@ MRTC_EXPORT int mrtc_pc_get_ice_transport(const mrtc_pc *pc, mrtc_ice_transport_
 /* RTCSctpTransport. */
 typedef struct mrtc_sctp_transport_info {
     mrtc_sctp_transport_state state;
-    size_t max_message_size; /* what a channel may send: the peer's a=max-message-size
-                                (SIZE_MAX when it allows any) */
+    size_t max_message_size; /* what a channel may send: the peer's a=max-message-size, at
+                                most the 1 MiB SCTP send buffer (also when the peer says 0,
+                                "any size") */
     unsigned max_channels;   /* 0 until connected */
 } mrtc_sctp_transport_info;
 
