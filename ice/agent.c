@@ -464,9 +464,18 @@ void ice_select(mrtc_ice_agent *a, mrtc_time now, mrtc_ice_pair *p)
     emit_selected(a);
 }
 
+/* Silence on the selected pair: a consent request is sent as a probe halfway to
+ * "disconnected", then every PROBE_REPEAT while the silence lasts, so one or two lost
+ * datagrams on an idle path do not make it "disconnected" (RFC 7675 allows more frequent
+ * checks than the consent interval; browsers also ping faster when a path goes quiet). */
+#define PROBE_REPEAT MRTC_MSEC(500)
+
 static mrtc_time probe_time(const mrtc_ice_agent *a)
 {
-    return a->sel.last_rx + a->cfg.disconnected_timeout / 2;
+    mrtc_time first = a->sel.last_rx + a->cfg.disconnected_timeout / 2;
+    if (a->sel.last_consent_tx < first)
+        return first;
+    return a->sel.last_consent_tx + PROBE_REPEAT;
 }
 
 static void run_consent(mrtc_ice_agent *a, mrtc_time now)
@@ -481,8 +490,7 @@ static void run_consent(mrtc_ice_agent *a, mrtc_time now)
         emit_selected(a);
         return;
     }
-    mrtc_time probe = probe_time(a);
-    bool due = now >= a->sel.consent_next || (now >= probe && a->sel.last_consent_tx < probe);
+    bool due = now >= a->sel.consent_next || now >= probe_time(a);
     if (!due)
         return;
     ice_send_consent(a, now);
@@ -559,9 +567,7 @@ mrtc_time mrtc_ice_agent_next_timeout(const mrtc_ice_agent *a)
     if (a->sel.active) {
         t = mrtc_time_min(t, a->sel.consent_next);
         t = mrtc_time_min(t, a->sel.consent_ok + a->cfg.failed_timeout);
-        mrtc_time probe = probe_time(a);
-        if (a->sel.last_consent_tx < probe)
-            t = mrtc_time_min(t, probe);
+        t = mrtc_time_min(t, probe_time(a));
         if (a->state != MRTC_ICE_STATE_DISCONNECTED)
             t = mrtc_time_min(t, a->sel.last_rx + a->cfg.disconnected_timeout);
     }
