@@ -50,6 +50,7 @@ int mrtc_pc_add_data_section(mrtc_pc *pc);
 typedef struct mrtc_pc_counters {
     uint64_t stun;
     uint64_t dtls;
+    uint64_t dtls_dropped; /* from an address ICE does not know */
     uint64_t turn_channel;
     uint64_t rtp_rtcp;
     uint64_t unknown;

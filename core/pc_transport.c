@@ -250,6 +250,16 @@ static bool ice_has_pair(const mrtc_pc *pc)
 void mrtc_pc_transport_handle_dtls(mrtc_pc *pc, mrtc_time now, const mrtc_addr *local,
                                    const mrtc_addr *remote, const uint8_t *data, size_t len)
 {
+    /* Only from a path ICE knows: a forged datagram from elsewhere could otherwise start
+     * (and fail) the handshake or take the fallback path. */
+    bool known = (pc->gen && mrtc_ice_agent_knows_path(pc->gen->agent, local, remote)) ||
+                 (pc->gen_next && mrtc_ice_agent_knows_path(pc->gen_next->agent, local, remote));
+    if (!known) {
+        pc->counters.dtls_dropped++;
+        MRTC_DEBUG(LOG_TAG, "%s: DTLS datagram from an address ICE does not know: dropped",
+                   pc->name);
+        return;
+    }
     pc->dtls_path_known = true;
     pc->dtls_local = *local;
     pc->dtls_remote = *remote;

@@ -630,6 +630,12 @@ int ice_find_remote_addr(const mrtc_ice_agent *a, const mrtc_addr *addr)
     return -1;
 }
 
+bool mrtc_ice_agent_knows_path(const mrtc_ice_agent *a, const mrtc_addr *local,
+                               const mrtc_addr *remote)
+{
+    return ice_find_local_base(a, local) >= 0 && ice_find_remote_addr(a, remote) >= 0;
+}
+
 /* A duplicate of an already known remote candidate: a signalled candidate upgrades a
  * learnt prflx one (RFC 8445 section 7.3.1.3 / RFC 8838 section 11). */
 static bool merge_duplicate(mrtc_ice_agent *a, const mrtc_ice_candidate *c)

@@ -306,6 +306,13 @@ bool mrtc_ice_agent_selected_pair(const mrtc_ice_agent *a, mrtc_addr *local, mrt
 /* The same with candidate details, for stats. Returns info->exists. */
 bool mrtc_ice_agent_selected_pair_info(const mrtc_ice_agent *a, mrtc_ice_pair_info *info);
 
+/* Whether a datagram from `remote` to the socket bound to `local` comes from a peer address
+ * ICE knows: a remote candidate (signalled, or learnt from an authenticated check) seen from
+ * one of our host bases. What arrives from anywhere else is not the peer's (RFC 8445
+ * section 12: only checked paths carry data). */
+bool mrtc_ice_agent_knows_path(const mrtc_ice_agent *a, const mrtc_addr *local,
+                               const mrtc_addr *remote);
+
 mrtc_ice_state mrtc_ice_agent_state(const mrtc_ice_agent *a);
 mrtc_ice_gathering_state mrtc_ice_agent_gathering_state(const mrtc_ice_agent *a);
 bool mrtc_ice_agent_is_controlling(const mrtc_ice_agent *a);

@@ -369,6 +369,22 @@ static void test_open_send_close(void)
     CHECK(find(&B, "datachannel chat") >= 0 && find(&B, "datachannel chat") < find(&B, "open chat"));
     CHECK_EQ(mrtc_datachannel_id(B.remote_dc), mrtc_datachannel_id(dc));
 
+    /* A DTLS datagram from an address ICE does not know is dropped (counted), and the
+     * connection goes on. */
+    mrtc_ice_transport_info ti;
+    CHECK_EQ(mrtc_pc_get_ice_transport(A.pc, &ti), 0);
+    mrtc_addr to, from;
+    CHECK_EQ(mrtc_addr_parse_ip(&to, ti.local.address, ti.local.port), 0);
+    CHECK_EQ(mrtc_addr_parse_ip(&from, "10.0.0.99", 4444), 0);
+    const uint8_t forged[] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+    mrtc_pc_counters pcn;
+    mrtc_pc_get_counters(A.pc, &pcn);
+    uint64_t dropped = pcn.dtls_dropped;
+    CHECK(mrtc_vio_deliver(A.vio, &to, &from, forged, sizeof forged));
+    mrtc_pc_get_counters(A.pc, &pcn);
+    CHECK_U64(pcn.dtls_dropped, dropped + 1);
+    CHECK_EQ(A.dtls, MRTC_DTLS_TRANSPORT_CONNECTED);
+
     mrtc_sctp_transport_info si;
     CHECK_EQ(mrtc_pc_get_sctp_transport(A.pc, &si), 0);
     CHECK_EQ(si.state, MRTC_SCTP_TRANSPORT_CONNECTED);
