@@ -28,6 +28,7 @@
  * Channels, DCEP and message queues are in sctp/sctp_channel.c. Not here: DTLS, SDP.
  */
 #include "sctp/crc32c.h"
+#include "sctp/packet.h"
 #include "sctp/sctp_int.h"
 
 #include "core/util/alloc.h"
@@ -711,6 +712,12 @@ int mrtc_sctp_handle_packet(mrtc_sctp *s, mrtc_time now, const uint8_t *data, si
         goto out;
     }
     if (!data || len < SCTP_COMMON_HEADER_LEN || len > PACKET_MAX) {
+        err = MRTC_EPROTO;
+        goto out;
+    }
+    if (!mrtc_sctp_packet_wellformed(data, len)) {
+        s->stats.dropped++;
+        MRTC_DEBUG(SCTP_LOG_TAG, "%p: malformed packet of %zu bytes dropped", (void *)s, len);
         err = MRTC_EPROTO;
         goto out;
     }

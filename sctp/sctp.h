@@ -107,8 +107,9 @@ void mrtc_sctp_free(mrtc_sctp *s);
  * (not "new") or MRTC_EIO. */
 int mrtc_sctp_start(mrtc_sctp *s, mrtc_time now);
 
-/* One SCTP packet (a DTLS application data record). Returns 0, MRTC_EPROTO (too short to be
- * SCTP: dropped) or MRTC_ESTATE (not started or closed: dropped). */
+/* One SCTP packet (a DTLS application data record). Returns 0, MRTC_EPROTO (malformed:
+ * chunk or parameter lengths that do not fit, see sctp/packet.h; dropped and counted) or
+ * MRTC_ESTATE (not started or closed: dropped). */
 int mrtc_sctp_handle_packet(mrtc_sctp *s, mrtc_time now, const uint8_t *data, size_t len);
 
 void mrtc_sctp_handle_timeout(mrtc_sctp *s, mrtc_time now);

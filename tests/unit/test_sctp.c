@@ -10,6 +10,7 @@
  * gettimeofday() itself, returning the virtual clock: the definition in the executable
  * interposes on libc's for libusrsctp too, which makes usrsctp fully virtual-time here. */
 #include "sctp/crc32c.h"
+#include "sctp/packet.h"
 #include "sctp/sctp.h"
 #include "test.h"
 
@@ -926,7 +927,9 @@ static void test_garbage(void)
         for (size_t k = 0; k < len; k++)
             pkt[k] = (uint8_t)rnd(&x);
         int err = mrtc_sctp_handle_packet(n.p[i % 2].s, n.now, pkt, len);
-        CHECK(err == 0 || (err == MRTC_EPROTO && len < 12));
+        /* refused exactly when malformed (sctp/packet.c); otherwise usrsctp decides */
+        CHECK(err == 0 || err == MRTC_EPROTO);
+        CHECK_EQ(err == MRTC_EPROTO, !mrtc_sctp_packet_wellformed(pkt, len));
     }
     /* Real packets with a byte changed and the CRC32c fixed, so they reach the chunk
      * parsers. Some may abort the association: that is allowed, crashing is not. */
@@ -985,9 +988,54 @@ static void test_crc32c(void)
     }
 }
 
+/* Packets whose chunks or TLVs have impossible lengths never reach usrsctp. The first is
+ * the fuzz_sctp finding: an INIT with a zero-length parameter on an established
+ * association made usrsctp 0.9.5 loop forever (usrsctp issue #570): without the check this
+ * test hangs (ctest's timeout fails it). */
+static void test_malformed_packets(void)
+{
+    static const uint8_t init_zero_param[44] = {
+        0x13, 0x88, 0x13, 0x88, 0, 0, 0, 0, 0, 0, 0, 0,                   /* common header */
+        0x01, 0x00, 0x00, 0x1e, 0x1b, 0x7f, 0x87, 0x25, 0x00, 0x10, 0x00, 0x00, /* INIT */
+        0x00, 0x01, 0x00, 0x01, 0x00, 0x21, 0x9f, 0xcb, 0xe3, 0xc0, 0x00, 0x00, /* param len 0 */
+        0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t chunk_too_long[20] = {0x13, 0x88, 0x13, 0x88, 0, 0, 0, 1, 0, 0, 0, 0,
+                                               0x00, 0x03, 0x00, 0x40, 0, 0, 0, 0};
+    static const uint8_t chunk_len_zero[16] = {0x13, 0x88, 0x13, 0x88, 0, 0, 0, 1,
+                                               0, 0, 0, 0, 0x04, 0x00, 0x00, 0x00};
+    static const uint8_t abort_cause_zero[20] = {0x13, 0x88, 0x13, 0x88, 0, 0, 0, 1, 0, 0, 0, 0,
+                                                 0x06, 0x00, 0x00, 0x08, 0x00, 0x0d, 0x00, 0x00};
+    static const uint8_t abort_ok[20] = {0x13, 0x88, 0x13, 0x88, 0, 0, 0, 1, 0, 0, 0, 0,
+                                         0x06, 0x00, 0x00, 0x08, 0x00, 0x0d, 0x00, 0x04};
+    CHECK(!mrtc_sctp_packet_wellformed(init_zero_param, sizeof init_zero_param));
+    CHECK(!mrtc_sctp_packet_wellformed(chunk_too_long, sizeof chunk_too_long));
+    CHECK(!mrtc_sctp_packet_wellformed(chunk_len_zero, sizeof chunk_len_zero));
+    CHECK(!mrtc_sctp_packet_wellformed(abort_cause_zero, sizeof abort_cause_zero));
+    CHECK(!mrtc_sctp_packet_wellformed(abort_ok, 11));
+    CHECK(mrtc_sctp_packet_wellformed(abort_ok, sizeof abort_ok));
+    CHECK(mrtc_sctp_packet_wellformed(abort_ok, 12)); /* a header without chunks */
+
+    net n;
+    net_init(&n, NULL, NULL);
+    connect_pair(&n);
+    mrtc_sctp *s = n.p[0].s;
+    mrtc_sctp_stats before, after;
+    mrtc_sctp_get_stats(s, &before);
+    CHECK_EQ(mrtc_sctp_handle_packet(s, n.now, init_zero_param, sizeof init_zero_param),
+             MRTC_EPROTO);
+    CHECK_EQ(mrtc_sctp_handle_packet(s, n.now, chunk_too_long, sizeof chunk_too_long),
+             MRTC_EPROTO);
+    mrtc_sctp_get_stats(s, &after);
+    CHECK_U64(after.dropped, before.dropped + 2);
+    CHECK_U64(after.packets_received, before.packets_received);
+    CHECK_EQ(mrtc_sctp_get_state(s), MRTC_SCTP_STATE_CONNECTED);
+    net_free(&n);
+}
+
 int main(void)
 {
     RUN(test_crc32c);
+    RUN(test_malformed_packets);
     RUN(test_lifecycle_errors);
     RUN(test_connect);
     RUN(test_channels_and_messages);
