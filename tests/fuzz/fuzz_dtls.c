@@ -34,6 +34,7 @@
  * OpenSSL's randomness is not seeded here, so handshake bytes differ between runs; the
  * script's structure (and what it reaches) does not. The certificates are generated once.
  */
+#include "script.h"
 #include "core/cert.h"
 #include "core/util/alloc.h"
 #include "core/util/time.h"
@@ -259,24 +260,6 @@ static void timers(void)
 
 /* ---- the script ---- */
 
-typedef struct reader {
-    const uint8_t *p;
-    size_t n;
-} reader;
-
-static unsigned rd8(reader *r)
-{
-    if (r->n == 0)
-        return 0;
-    r->n--;
-    return *r->p++;
-}
-
-static unsigned rd16(reader *r)
-{
-    unsigned hi = rd8(r);
-    return hi << 8 | rd8(r);
-}
 
 static void setup(unsigned flags)
 {

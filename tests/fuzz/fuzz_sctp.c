@@ -42,6 +42,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* RTLD_NEXT */
 #endif
+#include "script.h"
 #include "core/util/alloc.h"
 #include "core/util/time.h"
 #include "meshrtc/error.h"
@@ -310,24 +311,6 @@ static void setup(unsigned flags)
     pump();
 }
 
-typedef struct reader {
-    const uint8_t *p;
-    size_t n;
-} reader;
-
-static unsigned rd8(reader *r)
-{
-    if (r->n == 0)
-        return 0;
-    r->n--;
-    return *r->p++;
-}
-
-static unsigned rd16(reader *r)
-{
-    unsigned hi = rd8(r);
-    return hi << 8 | rd8(r);
-}
 
 static void fuzzed_packet(unsigned fix, const uint8_t *p, size_t n)
 {

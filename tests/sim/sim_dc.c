@@ -806,3 +806,9 @@ bool sim_dc_xfer_setup(sim_dc_world *w, uint64_t total, uint64_t seed)
     EVP_DigestInit_ex(w->bulk_rx->sha, EVP_sha256(), NULL);
     return true;
 }
+
+bool sim_dc_selected(const char *name)
+{
+    const char *want = getenv("MESHRTC_SIM_TEST");
+    return !want || strstr(name, want);
+}

@@ -237,4 +237,14 @@ void sim_dc_xfer_pump(sim_dc_chan *c);
 /* Everything arrived and the sender's buffer is empty. */
 bool sim_dc_xfer_done(sim_dc_world *w);
 
+/* MESHRTC_SIM_TEST=name: whether the test called `name` runs (all when unset). */
+bool sim_dc_selected(const char *name);
+
+/* RUN() (tests/unit/test.h) for a test MESHRTC_SIM_TEST selects. */
+#define RUN_IF(fn)                                                                                 \
+    do {                                                                                           \
+        if (sim_dc_selected(#fn))                                                                  \
+            RUN(fn);                                                                               \
+    } while (0)
+
 #endif

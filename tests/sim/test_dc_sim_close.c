@@ -420,18 +420,6 @@ static void test_close_while_connecting(void)
     CHECK_EQ(sim_dc_world_free(&w), 0);
 }
 
-/* MESHRTC_SIM_TEST=name runs only the tests whose name contains it. */
-static bool selected(const char *name)
-{
-    const char *want = getenv("MESHRTC_SIM_TEST");
-    return !want || strstr(name, want);
-}
-
-#define RUN_IF(fn)                                                                                 \
-    do {                                                                                           \
-        if (selected(#fn))                                                                         \
-            RUN(fn);                                                                               \
-    } while (0)
 
 int main(void)
 {

@@ -574,18 +574,6 @@ static void test_handshake_heavy_loss(void)
            (double)worst / 1e6, sim_dc_wall_now() - t0);
 }
 
-/* MESHRTC_SIM_TEST=name runs only the tests whose name contains it. */
-static bool selected(const char *name)
-{
-    const char *want = getenv("MESHRTC_SIM_TEST");
-    return !want || strstr(name, want);
-}
-
-#define RUN_IF(fn)                                                                                 \
-    do {                                                                                           \
-        if (selected(#fn))                                                                         \
-            RUN(fn);                                                                               \
-    } while (0)
 
 int main(void)
 {
