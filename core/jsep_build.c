@@ -37,8 +37,6 @@
 #define DATA_FMT "webrtc-datachannel"
 #define MID_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define MID_EXT_ID 4
-#define SCTP_PORT 5000
-#define MAX_MESSAGE_SIZE 262144
 
 typedef struct fb_def {
     const char *type;
@@ -299,9 +297,9 @@ static int data_section(mrtc_pc *pc, mrtc_sdp *sdp, const char *mid, bool reject
     if (rejected)
         return err;
     err = first(err, add_transport(pc, m, ufrag, pwd, setup));
-    m->sctp_port = SCTP_PORT;
+    m->sctp_port = MRTC_SCTP_DEFAULT_PORT;
     m->has_max_message_size = true;
-    m->max_message_size = MAX_MESSAGE_SIZE;
+    m->max_message_size = MRTC_SCTP_DEFAULT_MAX_MESSAGE_SIZE;
     return err;
 }
 

@@ -93,6 +93,16 @@ static int check_sections(mrtc_pc *pc, mrtc_description_type type, const mrtc_sd
             return fail(pc, type, text, sdp, (int)i,
                         "a=fingerprint is missing (DTLS is "
                         "required)");
+        bool usable = false;
+        for (size_t k = 0; k < t.fingerprint_count && !usable; k++)
+            usable = mrtc_dtls_fingerprint_usable(t.fingerprints[k].hash, t.fingerprints[k].value);
+        if (!usable) {
+            snprintf(why, sizeof why,
+                     "a=fingerprint:%.16s has no usable value (sha-1/224/256/384/512 with "
+                     "exactly as many hex pairs as the hash has bytes)",
+                     t.fingerprints[0].hash);
+            return fail(pc, type, text, sdp, (int)i, why);
+        }
         if (type != MRTC_DESCRIPTION_OFFER && t.setup == MRTC_SDP_SETUP_ACTPASS)
             return fail(pc, type, text, sdp, (int)i,
                         "a=setup:actpass is not allowed in an "

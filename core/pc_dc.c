@@ -105,10 +105,11 @@ static void queue_close(mrtc_pc *pc, mrtc_datachannel *dc)
     if (pc->closed) /* freed with the PeerConnection */
         return;
     if (mrtc_pc_reserve_events(pc, 1) != 0) {
-        /* Cannot queue the close: free it now, the application never hears of it again. */
-        MRTC_ERROR(LOG_TAG, "%s: out of memory, channel freed without its close event", pc->name);
-        unlink_dc(pc, dc);
-        dc_free(dc);
+        /* Cannot queue the close: the channel is closed without its close event and freed
+         * with the PeerConnection (events queued for it still refer to it). */
+        MRTC_ERROR(LOG_TAG, "%s: out of memory, channel closed without its close event",
+                   pc->name);
+        dc->state = MRTC_DATACHANNEL_CLOSED;
         return;
     }
     emit_dc(pc, DC_EV_CLOSE, dc);
@@ -235,10 +236,13 @@ static void on_open_request(mrtc_pc *pc, const mrtc_sctp_event *ev)
     }
     dc->id = ev->sid;
     dc->ordered = ev->params.ordered;
+    /* The W3C attributes are unsigned short: a larger DCEP value reads as 65535. */
+    int32_t param = ev->params.reliability_param > 65535 ? 65535
+                                                         : (int32_t)ev->params.reliability_param;
     if (ev->params.reliability == MRTC_SCTP_MAX_RETRANSMITS)
-        dc->max_retransmits = (int32_t)(ev->params.reliability_param & 0xffff);
+        dc->max_retransmits = param;
     else if (ev->params.reliability == MRTC_SCTP_MAX_LIFETIME)
-        dc->max_packet_lifetime = (int32_t)(ev->params.reliability_param & 0xffff);
+        dc->max_packet_lifetime = param;
     dc->state = MRTC_DATACHANNEL_OPEN;
     dc->on_sctp = true;
     append_dc(pc, dc);
@@ -318,11 +322,12 @@ void mrtc_pc_dc_deliver(mrtc_pc *pc, const pc_event *ev)
             pc->cbs.datachannel(pc, dc, pc->user);
         break;
     case DC_EV_OPEN:
-        if (cb->open)
+        /* W3C "announce open" and message delivery abort once close() was called. */
+        if (cb->open && !dc->close_called)
             cb->open(dc, dc->user);
         break;
     case DC_EV_MESSAGE:
-        if (cb->message)
+        if (cb->message && !dc->close_called)
             cb->message(dc, ev->data, ev->len, ev->binary, dc->user);
         break;
     case DC_EV_BUFFERED: {
@@ -445,8 +450,15 @@ int mrtc_pc_create_datachannel(mrtc_pc *pc, const char *label, const mrtc_datach
         }
     }
     append_dc(pc, dc);
-    if (pc->sctp && pc->sctp_state == MRTC_SCTP_TRANSPORT_CONNECTED)
+    if (pc->sctp && pc->sctp_state == MRTC_SCTP_TRANSPORT_CONNECTED) {
         open_on_sctp(pc, dc);
+    } else if ((pc->sctp_exists && pc->sctp_state == MRTC_SCTP_TRANSPORT_CLOSED) ||
+               pc->dtls_state == MRTC_DTLS_TRANSPORT_FAILED ||
+               pc->dtls_state == MRTC_DTLS_TRANSPORT_CLOSED) {
+        /* The transport is gone for good: the channel can never open (error, then close). */
+        emit_error(pc, dc, MRTC_ECONN, "sctp-failure: the SCTP transport is closed");
+        set_closed(pc, dc);
+    }
     /* The first channel makes a data m-section necessary (W3C: negotiationneeded). */
     if (!pc->data_wanted) {
         pc->data_wanted = true;
@@ -529,6 +541,7 @@ void mrtc_datachannel_close(mrtc_datachannel *dc)
         return;
     /* W3C: "closing" now; "closed" with the close event, in a later task. */
     dc->state = MRTC_DATACHANNEL_CLOSING;
+    dc->close_called = true;
     if (dc->on_sctp && pc->sctp) {
         mrtc_time now = pc->io->ops->now(pc->io);
         if (mrtc_sctp_close_channel(pc->sctp, now, (uint16_t)dc->id) == MRTC_ENOTFOUND)

@@ -104,6 +104,7 @@ struct mrtc_datachannel {
     mrtc_datachannel_state state;
     bool on_sctp;        /* mrtc_sctp_open_channel done: the sid is in use */
     bool close_queued;   /* DC_EV_CLOSE queued: it is being freed */
+    bool close_called;   /* the application called mrtc_datachannel_close() */
     size_t low_threshold;
     /* bufferedAmount as the application sees it (W3C): grows inside send(), and falls to
      * what SCTP has not taken yet in a later task (DC_EV_BUFFERED). */

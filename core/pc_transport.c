@@ -108,17 +108,24 @@ static bool negotiated_role(const mrtc_pc *pc, mrtc_dtls_role *role)
     return false;
 }
 
-/* The remote fingerprint to check: SHA-256 when offered, else the first. */
+/* The remote fingerprint to check: a usable SHA-256 one when offered, else the first usable
+ * one (remote descriptions without any were refused by core/jsep_check.c). */
 static const mrtc_sdp_fingerprint *remote_fingerprint(const mrtc_pc *pc)
 {
     mrtc_sdp_transport t;
-    if (!bundle_transport(mrtc_jsep_remote(pc), &t) || t.fingerprint_count == 0)
+    const mrtc_sdp_fingerprint *first = NULL;
+    if (!bundle_transport(mrtc_jsep_remote(pc), &t))
         return NULL;
     for (size_t i = 0; i < t.fingerprint_count; i++) {
-        if (strcasecmp(t.fingerprints[i].hash, "sha-256") == 0)
-            return &t.fingerprints[i];
+        const mrtc_sdp_fingerprint *f = &t.fingerprints[i];
+        if (!mrtc_dtls_fingerprint_usable(f->hash, f->value))
+            continue;
+        if (strcasecmp(f->hash, "sha-256") == 0)
+            return f;
+        if (!first)
+            first = f;
     }
-    return &t.fingerprints[0];
+    return first;
 }
 
 /* ---- Creating the transports ------------------------------------------------------------ */
@@ -171,8 +178,12 @@ static void create_sctp(mrtc_pc *pc, mrtc_time now)
         return;
     mrtc_sctp_config cfg;
     mrtc_sctp_config_init(&cfg);
-    cfg.local_port = lm->sctp_port ? lm->sctp_port : lm->sctpmap_port ? lm->sctpmap_port : 5000;
-    cfg.remote_port = rm->sctp_port ? rm->sctp_port : rm->sctpmap_port ? rm->sctpmap_port : 5000;
+    cfg.local_port = lm->sctp_port      ? lm->sctp_port
+                     : lm->sctpmap_port ? lm->sctpmap_port
+                                        : MRTC_SCTP_DEFAULT_PORT;
+    cfg.remote_port = rm->sctp_port      ? rm->sctp_port
+                      : rm->sctpmap_port ? rm->sctpmap_port
+                                         : MRTC_SCTP_DEFAULT_PORT;
     cfg.dtls_client = mrtc_dtls_get_role(pc->dtls) == MRTC_DTLS_ROLE_CLIENT;
     if (rm->has_max_message_size)
         cfg.remote_max_message_size =
@@ -217,7 +228,8 @@ void mrtc_pc_transport_update(mrtc_pc *pc)
         replay_early(pc, now);
     }
     apply_fingerprint(pc, now);
-    if (pc->dtls && !pc->sctp && !pc->sctp_exists)
+    if (pc->dtls && !pc->sctp && !pc->sctp_exists && pc->dtls_state != MRTC_DTLS_TRANSPORT_FAILED &&
+        pc->dtls_state != MRTC_DTLS_TRANSPORT_CLOSED)
         create_sctp(pc, now);
 }
 

@@ -844,19 +844,37 @@ const char *mrtc_dtls_failure(const mrtc_dtls *d)
     return d->failure;
 }
 
-int mrtc_dtls_set_remote_fingerprint(mrtc_dtls *d, mrtc_time now, const char *algorithm,
-                                     const char *fingerprint)
+/* The fp_algorithms index of a usable fingerprint, with its bytes in fp, or -1. */
+static int fingerprint_parse(const char *algorithm, const char *fingerprint, uint8_t *fp)
 {
-    uint8_t fp[EVP_MAX_MD_SIZE];
     size_t i, n = sizeof fp_algorithms / sizeof fp_algorithms[0];
-    if (!d || !algorithm || !fingerprint)
-        return MRTC_EINVAL;
+    if (!algorithm || !fingerprint)
+        return -1;
     for (i = 0; i < n; i++) {
         if (strcasecmp(algorithm, fp_algorithms[i].name) == 0)
             break;
     }
     if (i == n || parse_fingerprint(fingerprint, fp_algorithms[i].len, fp) != 0)
+        return -1;
+    return (int)i;
+}
+
+bool mrtc_dtls_fingerprint_usable(const char *algorithm, const char *fingerprint)
+{
+    uint8_t fp[EVP_MAX_MD_SIZE];
+    return fingerprint_parse(algorithm, fingerprint, fp) >= 0;
+}
+
+int mrtc_dtls_set_remote_fingerprint(mrtc_dtls *d, mrtc_time now, const char *algorithm,
+                                     const char *fingerprint)
+{
+    uint8_t fp[EVP_MAX_MD_SIZE];
+    if (!d)
         return MRTC_EINVAL;
+    int k = fingerprint_parse(algorithm, fingerprint, fp);
+    if (k < 0)
+        return MRTC_EINVAL;
+    size_t i = (size_t)k;
     if (d->state == MRTC_DTLS_STATE_CLOSED || d->state == MRTC_DTLS_STATE_FAILED)
         return MRTC_ESTATE;
     d->fp_md = fp_algorithms[i].md();

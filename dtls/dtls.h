@@ -110,6 +110,11 @@ void mrtc_dtls_free(mrtc_dtls *d);
 int mrtc_dtls_set_remote_fingerprint(mrtc_dtls *d, mrtc_time now, const char *algorithm,
                                      const char *fingerprint);
 
+/* Whether a fingerprint would be accepted by mrtc_dtls_set_remote_fingerprint(): a known
+ * algorithm and exactly its number of hex pairs. For checking a remote description before
+ * it is applied. */
+bool mrtc_dtls_fingerprint_usable(const char *algorithm, const char *fingerprint);
+
 /* Starts the handshake: a client queues its ClientHello; a server waits for one. The
  * state becomes "connecting". Returns 0 or MRTC_ESTATE (not "new"). */
 int mrtc_dtls_start(mrtc_dtls *d, mrtc_time now);

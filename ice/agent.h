@@ -309,7 +309,8 @@ bool mrtc_ice_agent_selected_pair_info(const mrtc_ice_agent *a, mrtc_ice_pair_in
 /* Whether a datagram from `remote` to the socket bound to `local` comes from a peer address
  * ICE knows: a remote candidate (signalled, or learnt from an authenticated check) seen from
  * one of our host bases. What arrives from anywhere else is not the peer's (RFC 8445
- * section 12: only checked paths carry data). */
+ * section 12: data comes from the peer's candidates; a forged source address elsewhere is
+ * not one of them). */
 bool mrtc_ice_agent_knows_path(const mrtc_ice_agent *a, const mrtc_addr *local,
                                const mrtc_addr *remote);
 

@@ -18,8 +18,9 @@
  *   - a usrsctp timer may fire for an association while another one is being driven; its
  *     packets then wait in their own association's queue, and that association's
  *     mrtc_sctp_next_timeout() returns 0 ("now") until they are polled. So a host must
- *     re-read every association's deadline after driving any of them (core's runtime and
- *     virtual host already re-arm at the minimum over all PeerConnections).
+ *     re-read every association's deadline after driving any of them (core's runtime does
+ *     after each timer run, the virtual host after each step; so such packets wait at most
+ *     until the next tick).
  *   - usrsctp reads the wall clock itself (libc's time-of-day call: RTT samples, cookie dates,
  *     PR-SCTP lifetimes), not `now`; its timers still run on `now`. With real time both
  *     agree. Under a virtual clock that runs ahead of the wall clock, RTTs measure ~0 (RTOs

@@ -83,7 +83,7 @@ typedef struct mrtc_datachannel_callbacks {
  * bytes). If the PeerConnection has no data m-section in its descriptions yet, this makes
  * negotiation needed (the next offer carries one). The channel starts "connecting" and
  * opens when the SCTP association is up (and, not negotiated, the peer acknowledged it).
- * With id -1 the id is chosen once the DTLS role is known (even for the DTLS client, odd
+ * With id -1 the id is chosen when the SCTP association connects (even for the DTLS client, odd
  * for the server); mrtc_datachannel_id() returns -1 until then. init may be NULL.
  * Returns 0 and *out, or: MRTC_ECLOSED (PeerConnection closed), MRTC_EINVAL (both
  * lifetime and retransmits, a value out of range, negotiated without an id, label or

@@ -428,8 +428,9 @@ typedef struct mrtc_sctp_transport_info {
     unsigned max_channels;   /* 0 until connected */
 } mrtc_sctp_transport_info;
 
-/* The SCTP transport (W3C pc.sctp): exists once a description with a data m-section was
- * applied. Returns 0, MRTC_ENOTFOUND (pc.sctp is null), MRTC_EINVAL. */
+/* The SCTP transport (W3C pc.sctp): exists once an offer/answer exchange with a data
+ * m-section on both sides has been applied (the DTLS role is then known). Returns 0,
+ * MRTC_ENOTFOUND (pc.sctp is null), MRTC_EINVAL. */
 MRTC_EXPORT int mrtc_pc_get_sctp_transport(const mrtc_pc *pc, mrtc_sctp_transport_info *out);
 
 /* The DTLS transport's state and the SHA-256 fingerprint of the peer's certificate ("" until

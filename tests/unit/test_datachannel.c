@@ -221,6 +221,8 @@ static void on_datachannel(mrtc_pc *pc, mrtc_datachannel *dc, void *u)
     CHECK_EQ(mrtc_datachannel_ready_state(dc), MRTC_DATACHANNEL_OPEN);
     mrtc_datachannel_set_callbacks(dc, &dc_cbs, p);
     p->remote_dc = dc;
+    if (strcmp(mrtc_datachannel_label(dc), "reject") == 0)
+        mrtc_datachannel_close(dc); /* W3C: no open event follows, nor messages */
 }
 
 static void setup_with(bool auto_negotiate, const mrtc_certificate *cert_a)
@@ -475,6 +477,14 @@ static void test_open_send_close(void)
     pump(clk + MRTC_SEC(10));
     CHECK_EQ(B.conn, MRTC_CONNECTION_DISCONNECTED);
     CHECK_EQ(A.n_log, a_log);
+
+    /* B's SCTP transport is closed for good: a new channel errors and closes. */
+    mrtc_datachannel *late = NULL;
+    CHECK_EQ(mrtc_pc_create_datachannel(B.pc, "late", NULL, &late), 0);
+    mrtc_datachannel_set_callbacks(late, &dc_cbs, &B);
+    pump(clk + MRTC_SEC(1));
+    CHECK(find(&B, "error sctp-failure: the SCTP transport is clos") >= 0);
+    CHECK(find(&B, "close late") > find(&B, "error sctp-failure: the SCTP transport is clos"));
     teardown();
 }
 
@@ -532,6 +542,52 @@ static void test_certificates(void)
     teardown();
 }
 
+/* A channel closed from the datachannel callback gets no open callback; both ends close. */
+static void test_reject_in_datachannel_cb(void)
+{
+    setup(true);
+    mrtc_datachannel *dc = NULL;
+    CHECK_EQ(mrtc_pc_create_datachannel(A.pc, "reject", NULL, &dc), 0);
+    mrtc_datachannel_set_callbacks(dc, &dc_cbs, &A);
+    pump(clk + MRTC_SEC(5)); /* A's channel is freed after its close callback */
+    CHECK(find(&B, "datachannel reject") >= 0);
+    CHECK_EQ(find(&B, "open reject"), -1);
+    CHECK(find(&B, "close reject") >= 0);
+    CHECK(find(&A, "closing reject") >= 0 && find(&A, "close reject") > find(&A, "closing reject"));
+    teardown();
+}
+
+/* Remote fingerprints that DTLS could not use are refused by setRemoteDescription with
+ * the line, and nothing changes; a usable one next to an unusable one is fine. */
+static void test_bad_remote_fingerprint(void)
+{
+    setup(false);
+    mrtc_datachannel *dc = NULL;
+    CHECK_EQ(mrtc_pc_create_datachannel(A.pc, "c", NULL, &dc), 0);
+    char *offer = NULL;
+    CHECK_EQ(mrtc_pc_create_offer(A.pc, NULL, &offer), 0);
+    const char *f = strstr(offer, "a=fingerprint:sha-256 ");
+    CHECK(f != NULL);
+    const char *bad[] = {"a=fingerprint:sha-256 AB:CD\r\n", "a=fingerprint:md5 AB:CD\r\n",
+                         "a=fingerprint:sha-1 ZZ:CD:AB:CD:AB:CD:AB:CD:AB:CD:AB:CD:AB:CD:AB:CD:"
+                         "AB:CD:AB:CD\r\n"};
+    size_t pre = (size_t)(f - offer);
+    const char *post = strstr(f, "\r\n") + 2;
+    char buf[8192];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(buf, sizeof buf, "%.*s%s%s", (int)pre, offer, bad[i], post);
+        int err = mrtc_pc_set_remote_description(B.pc, MRTC_DESCRIPTION_OFFER, buf);
+        CHECK(err == MRTC_EINVAL || err == MRTC_ESDP); /* semantics, or already the syntax */
+        CHECK(strstr(mrtc_pc_last_error(B.pc), "fingerprint") != NULL);
+        CHECK_EQ(mrtc_pc_signaling_state(B.pc), MRTC_SIGNALING_STABLE);
+    }
+    /* an unusable one first, then the real one: accepted */
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)pre, offer, bad[1], f);
+    CHECK_EQ(mrtc_pc_set_remote_description(B.pc, MRTC_DESCRIPTION_OFFER, buf), 0);
+    mrtc_string_free(offer);
+    teardown();
+}
+
 static void test_keylog(void)
 {
     char path[] = "/tmp/meshrtc-keylog-XXXXXX";
@@ -567,6 +623,8 @@ int main(void)
     RUN(test_arguments);
     RUN(test_open_send_close);
     RUN(test_certificates);
+    RUN(test_reject_in_datachannel_cb);
+    RUN(test_bad_remote_fingerprint);
     RUN(test_keylog);
     return test_finish();
 }
