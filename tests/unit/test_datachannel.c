@@ -569,8 +569,8 @@ static void test_bad_remote_fingerprint(void)
     const char *f = strstr(offer, "a=fingerprint:sha-256 ");
     CHECK(f != NULL);
     const char *bad[] = {"a=fingerprint:sha-256 AB:CD\r\n", "a=fingerprint:md5 AB:CD\r\n",
-                         "a=fingerprint:sha-1 ZZ:CD:AB:CD:AB:CD:AB:CD:AB:CD:AB:CD:AB:CD:AB:CD:"
-                         "AB:CD:AB:CD\r\n"};
+                         ("a=fingerprint:sha-1 ZZ:CD:AB:CD:AB:CD:AB:CD:AB:CD:AB:CD:AB:CD:AB:CD:"
+                          "AB:CD:AB:CD\r\n")};
     size_t pre = (size_t)(f - offer);
     const char *post = strstr(f, "\r\n") + 2;
     char buf[8192];
