@@ -10,10 +10,12 @@
  * last WINDOW packets; the smallest is the reference "fastest" transit and the 99th
  * percentile of the rest above it is the delay needed to play nearly every packet on time
  * (RFC 3550 section 6.4.1's jitter figure is computed too, for stats only). The playout
- * delay L is how far playout runs behind that fastest path. While L is below the target,
- * a missing packet is concealed without giving its slot up (the delay grows by a frame);
- * above it, missing slots are given up (FEC or concealment) and a packet is dropped when L
- * exceeds the target by more than a frame and a half.
+ * delay L is how far playout runs behind that fastest path. When the buffer is empty at a
+ * slot and L is below the target, the slot is concealed without being given up (the delay
+ * grows by a frame: an expansion); when a later packet is there, the missing slot is given
+ * up at once (FEC from the next packet, else concealment), and slots whose time expansions
+ * already covered are skipped. A packet is dropped when L exceeds the target by more than a
+ * frame and a half.
  *
  * Deliberately not done here: decoding, time stretching (accelerate/preemptive expand as
  * NetEq does), comfort noise generation, and parsing Opus packets (the caller passes each
