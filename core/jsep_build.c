@@ -18,9 +18,12 @@
  *
  * Deliberate differences: every bundled m-section gets port 9 (no a=bundle-only, as
  * browsers do with max-bundle); the default candidate is not written in m=/c= (port 9,
- * 0.0.0.0). Not done: a=msid/a=ssrc (no tracks yet), simulcast, codec preferences.
+ * 0.0.0.0). A sending m-section carries a=msid, a=ssrc (cname, msid) and, for video, the
+ * RTX ssrc-group FID; audio offers the ssrc-audio-level extension. Not done: simulcast,
+ * codec preferences.
  */
 #include "core/pc_impl.h"
+#include "core/pc_media.h"
 
 #include "core/util/alloc.h"
 #include "core/util/log.h"
@@ -37,6 +40,8 @@
 #define DATA_FMT "webrtc-datachannel"
 #define MID_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define MID_EXT_ID 4
+#define LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define LEVEL_EXT_ID 1
 
 typedef struct fb_def {
     const char *type;
@@ -279,9 +284,16 @@ static int offer_rtp(mrtc_pc *pc, mrtc_sdp *sdp, const mrtc_transceiver *t, cons
     err = first(err, add_transport(pc, m, ufrag, pwd, MRTC_SDP_SETUP_ACTPASS));
     const mrtc_sdp_extmap *pe = prev ? mrtc_sdp_media_find_extmap(prev, MID_URI) : NULL;
     err = first(err, mrtc_sdp_media_add_extmap(m, pe ? pe->id : MID_EXT_ID, MID_URI, NULL));
+    if (t->kind == MRTC_MEDIA_AUDIO) {
+        const mrtc_sdp_extmap *le = prev ? mrtc_sdp_media_find_extmap(prev, LEVEL_URI) : NULL;
+        if (!prev || le)
+            err = first(err, mrtc_sdp_media_add_extmap(m, le ? le->id : LEVEL_EXT_ID, LEVEL_URI, NULL));
+    }
     mrtc_sdp_media_set_direction(m, to_sdp_dir(t->direction));
     m->rtcp_mux = true;
     m->rtcp_rsize = true;
+    if (t->direction == MRTC_DIRECTION_SENDRECV || t->direction == MRTC_DIRECTION_SENDONLY)
+        err = first(err, mrtc_pc_media_describe_sender(pc, t, m));
     return err;
 }
 
@@ -527,10 +539,16 @@ static int answer_section(mrtc_pc *pc, mrtc_sdp *sdp, const mrtc_sdp *offer,
     const mrtc_sdp_extmap *oe = mrtc_sdp_media_find_extmap(om, MID_URI);
     if (oe)
         err = first(err, mrtc_sdp_media_add_extmap(m, oe->id, MID_URI, NULL));
+    const mrtc_sdp_extmap *le = mrtc_sdp_media_find_extmap(om, LEVEL_URI);
+    if (le && om->kind == MRTC_SDP_AUDIO && le->id >= 1 && le->id <= 14)
+        err = first(err, mrtc_sdp_media_add_extmap(m, le->id, LEVEL_URI, NULL));
     m->extmap_allow_mixed = om->extmap_allow_mixed;
-    mrtc_sdp_media_set_direction(m, answer_direction(t->direction, om->direction));
+    mrtc_sdp_direction dir = answer_direction(t->direction, om->direction);
+    mrtc_sdp_media_set_direction(m, dir);
     m->rtcp_mux = true;
     m->rtcp_rsize = om->rtcp_rsize;
+    if (dir == MRTC_SDP_SENDRECV || dir == MRTC_SDP_SENDONLY)
+        err = first(err, mrtc_pc_media_describe_sender(pc, t, m));
     return err;
 }
 

@@ -12,6 +12,7 @@
  * Not here: media, data channels and stats (later issues).
  */
 #include "core/pc_impl.h"
+#include "core/pc_media.h"
 
 #include "core/states.h"
 #include "core/util/alloc.h"
@@ -138,6 +139,7 @@ static void pc_free(mrtc_pc *pc)
 {
     clear_events(pc);
     mrtc_free(pc->evq);
+    mrtc_pc_media_close(pc);
     mrtc_pc_transport_close(pc);
     mrtc_pc_dc_free_all(pc);
     mrtc_pc_ice_free(pc);
@@ -152,6 +154,7 @@ static void pc_free(mrtc_pc *pc)
     mrtc_sdp_free(pc->last_answer_sdp);
     for (mrtc_transceiver *t = pc->tr_head, *next; t; t = next) {
         next = t->next;
+        mrtc_pc_media_transceiver_free(t);
         mrtc_free(t);
     }
     for (size_t i = 0; i < pc->n_ice_allow; i++)
@@ -237,6 +240,7 @@ static void do_close(mrtc_pc *pc, mrtc_pc_close_cb close_cb)
         t->current_direction = MRTC_DIRECTION_STOPPED;
     }
     clear_events(pc);
+    mrtc_pc_media_close(pc);
     mrtc_pc_transport_close(pc);
     mrtc_pc_ice_free(pc);
     pc->io->ops->unbind_all(pc->io, pc);
@@ -390,6 +394,10 @@ static void deliver(mrtc_pc *pc, const pc_event *ev)
     case DC_EV_CLOSE:
         mrtc_pc_dc_deliver(pc, ev);
         break;
+    case PC_EV_TRACK:
+        if (cb->track && !ev->tr->removed)
+            cb->track(pc, ev->tr, pc->user);
+        break;
     }
 }
 
@@ -477,8 +485,10 @@ int mrtc_pc_set_local_description(mrtc_pc *pc, mrtc_description_type type, const
         return MRTC_EINVAL;
     }
     err = mrtc_jsep_set_local(pc, type, sdp);
-    if (!err)
+    if (!err) {
         mrtc_pc_transport_update(pc);
+        mrtc_pc_media_update(pc);
+    }
     mrtc_pc_flush(pc);
     return err;
 }
@@ -495,8 +505,10 @@ int mrtc_pc_set_remote_description(mrtc_pc *pc, mrtc_description_type type, cons
         return MRTC_EINVAL;
     }
     err = mrtc_jsep_set_remote(pc, type, sdp);
-    if (!err)
+    if (!err) {
         mrtc_pc_transport_update(pc);
+        mrtc_pc_media_update(pc);
+    }
     mrtc_pc_flush(pc);
     return err;
 }

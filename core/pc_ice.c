@@ -24,6 +24,7 @@
  * (the agent does not report server failures).
  */
 #include "core/pc_impl.h"
+#include "core/pc_media.h"
 
 #include "core/states.h"
 #include "core/util/alloc.h"
@@ -413,11 +414,17 @@ void mrtc_pc_handle_datagram(mrtc_pc *pc, const mrtc_addr *local, const mrtc_add
         }
         else if (b >= 64 && b <= 79)
             pc->counters.turn_channel++;
-        else if (b >= 128 && b <= 191)
+        else if (b >= 128 && b <= 191) {
             pc->counters.rtp_rtcp++;
+            if (len <= MRTC_TRANSMIT_MAX && mrtc_pc_transport_path_known(pc, local, remote)) {
+                uint8_t buf[MRTC_TRANSMIT_MAX];
+                memcpy(buf, data, len);
+                mrtc_pc_media_handle_packet(pc, now, buf, len);
+            }
+        }
         else
             pc->counters.unknown++;
-        /* TURN and RTP are not wired yet: dropped, but they keep the selected pair alive. */
+        /* TURN is not wired yet: dropped, but it keeps the selected pair alive. */
         for (int i = 0; i < 2; i++) {
             if (gens[i])
                 mrtc_ice_agent_note_received(gens[i]->agent, now, local, remote);
@@ -437,6 +444,7 @@ void mrtc_pc_handle_timeout(mrtc_pc *pc)
             mrtc_ice_agent_handle_timeout(gens[i]->agent, now);
     }
     mrtc_pc_transport_handle_timeout(pc, now);
+    mrtc_pc_media_handle_timeout(pc, now);
     mrtc_pc_flush(pc);
 }
 
@@ -449,6 +457,7 @@ mrtc_time mrtc_pc_next_timeout(const mrtc_pc *pc)
         t = mrtc_time_min(t, mrtc_ice_agent_next_timeout(pc->gen->agent));
     if (pc->gen_next)
         t = mrtc_time_min(t, mrtc_ice_agent_next_timeout(pc->gen_next->agent));
+    t = mrtc_time_min(t, mrtc_pc_media_next_timeout(pc));
     return mrtc_time_min(t, mrtc_pc_transport_next_timeout(pc));
 }
 

@@ -44,6 +44,7 @@ typedef enum pc_ev_type {
     DC_EV_ERROR, /* dc, error_code, text */
     DC_EV_CLOSING,
     DC_EV_CLOSE, /* dc: freed after delivery */
+    PC_EV_TRACK, /* tr: the peer sends on this transceiver (W3C track event) */
 } pc_ev_type;
 
 typedef struct pc_event {
@@ -56,6 +57,7 @@ typedef struct pc_event {
     char *text; /* candidate error, data channel error; owned */
     int error_code;
     mrtc_datachannel *dc;
+    mrtc_transceiver *tr;
     uint8_t *data; /* DC_EV_MESSAGE, owned */
     size_t len;
     bool binary;
@@ -90,6 +92,10 @@ struct mrtc_transceiver {
     /* Association as of the last stable state, restored by a rollback. */
     char stable_mid[PC_MID_MAX + 1];
     bool created_by_pending; /* created by the pending remote offer */
+    /* Media (core/pc_media.c): sender and receiver state; NULL until first needed. */
+    struct pc_tr_media *media;
+    bool track_fired;  /* the track event was delivered for the current remote sending */
+    bool has_sent;     /* the sender was ever used (addTrack reuses only fresh ones) */
 };
 
 /* A data channel (core/pc_dc.c). */
@@ -185,6 +191,9 @@ struct mrtc_pc {
     mrtc_sctp_transport_state sctp_state; /* as last reported */
     mrtc_datachannel *dc_head;
 
+    /* Media (core/pc_media.c, core/pc_rtcp.c) */
+    struct pc_media *media;
+
     /* Aggregate states, as last reported */
     mrtc_gathering_state gathering;
     mrtc_ice_connection_state ice_connection;
@@ -242,6 +251,11 @@ mrtc_time mrtc_pc_transport_next_timeout(const mrtc_pc *pc);
 void mrtc_pc_transport_handle_timeout(mrtc_pc *pc, mrtc_time now);
 /* close(): close_notify out, DTLS and SCTP freed, channels closed silently. */
 void mrtc_pc_transport_close(mrtc_pc *pc);
+/* Where datagrams other than STUN go (the selected pair in use). */
+bool mrtc_pc_transport_out_path(const mrtc_pc *pc, mrtc_addr *local, mrtc_addr *remote);
+/* The path is one ICE knows (checked before DTLS, RTP or RTCP is accepted). */
+bool mrtc_pc_transport_path_known(const mrtc_pc *pc, const mrtc_addr *local,
+                                  const mrtc_addr *remote);
 
 /* core/pc_dc.c */
 void mrtc_pc_dc_handle_sctp_event(mrtc_pc *pc, const mrtc_sctp_event *ev);

@@ -21,6 +21,7 @@
  * Not here: the data channel objects (core/pc_dc.c), SRTP (the media issue).
  */
 #include "core/pc_impl.h"
+#include "core/pc_media.h"
 
 #include "core/util/alloc.h"
 #include "core/util/log.h"
@@ -236,7 +237,7 @@ void mrtc_pc_transport_update(mrtc_pc *pc)
 /* ---- Moving packets --------------------------------------------------------------------- */
 
 /* Where DTLS goes: the selected pair in use, else back to the last DTLS sender. */
-static bool out_path(const mrtc_pc *pc, mrtc_addr *local, mrtc_addr *remote)
+bool mrtc_pc_transport_out_path(const mrtc_pc *pc, mrtc_addr *local, mrtc_addr *remote)
 {
     if (pc->gen_next && mrtc_ice_agent_selected_pair(pc->gen_next->agent, local, remote))
         return true;
@@ -259,14 +260,19 @@ static bool ice_has_pair(const mrtc_pc *pc)
            (pc->gen_next && mrtc_ice_agent_selected_pair(pc->gen_next->agent, &l, &r));
 }
 
+bool mrtc_pc_transport_path_known(const mrtc_pc *pc, const mrtc_addr *local,
+                                  const mrtc_addr *remote)
+{
+    return (pc->gen && mrtc_ice_agent_knows_path(pc->gen->agent, local, remote)) ||
+           (pc->gen_next && mrtc_ice_agent_knows_path(pc->gen_next->agent, local, remote));
+}
+
 void mrtc_pc_transport_handle_dtls(mrtc_pc *pc, mrtc_time now, const mrtc_addr *local,
                                    const mrtc_addr *remote, const uint8_t *data, size_t len)
 {
     /* Only from a path ICE knows: a forged datagram from elsewhere could otherwise start
      * (and fail) the handshake or take the fallback path. */
-    bool known = (pc->gen && mrtc_ice_agent_knows_path(pc->gen->agent, local, remote)) ||
-                 (pc->gen_next && mrtc_ice_agent_knows_path(pc->gen_next->agent, local, remote));
-    if (!known) {
+    if (!mrtc_pc_transport_path_known(pc, local, remote)) {
         pc->counters.dtls_dropped++;
         MRTC_DEBUG(LOG_TAG, "%s: DTLS datagram from an address ICE does not know: dropped",
                    pc->name);
@@ -346,6 +352,8 @@ static void dtls_state_changed(mrtc_pc *pc, mrtc_time now, mrtc_dtls_state s)
                   mrtc_dtls_transport_state_name(ts));
     pc->dtls_state = ts;
     mrtc_pc_emit_state(pc, PC_EV_DTLS, ts);
+    if (ts == MRTC_DTLS_TRANSPORT_CONNECTED)
+        mrtc_pc_media_dtls_connected(pc);
     if (ts == MRTC_DTLS_TRANSPORT_CONNECTED && pc->sctp &&
         mrtc_sctp_get_state(pc->sctp) == MRTC_SCTP_STATE_NEW)
         (void)mrtc_sctp_start(pc->sctp, now);
@@ -385,7 +393,7 @@ static bool send_dtls(mrtc_pc *pc)
     bool any = false;
     while (pc->dtls && mrtc_dtls_poll_transmit(pc->dtls, t.data, sizeof t.data, &t.len)) {
         any = true;
-        if (out_path(pc, &t.local, &t.remote))
+        if (mrtc_pc_transport_out_path(pc, &t.local, &t.remote))
             (void)pc->io->ops->send(pc->io, pc, &t);
     }
     return any;
@@ -468,7 +476,7 @@ void mrtc_pc_transport_close(mrtc_pc *pc)
         mrtc_dtls_close(pc->dtls, now);
         mrtc_transmit t;
         while (mrtc_dtls_poll_transmit(pc->dtls, t.data, sizeof t.data, &t.len)) {
-            if (out_path(pc, &t.local, &t.remote))
+            if (mrtc_pc_transport_out_path(pc, &t.local, &t.remote))
                 (void)pc->io->ops->send(pc->io, pc, &t);
         }
         mrtc_dtls_free(pc->dtls);

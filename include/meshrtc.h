@@ -10,6 +10,8 @@
  *   meshrtc/runtime.h  mrtc_runtime: binding to the caller's libuv loop, mrtc_runtime_post()
  *   meshrtc/states.h   W3C state enums and their names
  *   meshrtc/pc.h       mrtc_pc: the PeerConnection (RTCPeerConnection translated to C)
+ *   meshrtc/frame.h    raw PCM and I420 frames
+ *   meshrtc/media.h    local tracks, sinks, the speaker, RTP statistics
  */
 #ifndef MESHRTC_H
 #define MESHRTC_H
@@ -21,5 +23,7 @@
 #include "meshrtc/states.h"
 #include "meshrtc/datachannel.h"
 #include "meshrtc/pc.h"
+#include "meshrtc/frame.h"
+#include "meshrtc/media.h"
 
 #endif

@@ -252,6 +252,12 @@ typedef void (*mrtc_pc_dtls_state_change_cb)(mrtc_pc *pc, mrtc_dtls_transport_st
 typedef void (*mrtc_pc_sctp_state_change_cb)(mrtc_pc *pc, mrtc_sctp_transport_state state,
                                              void *user);
 
+/* track: the peer sends media on transceiver t (W3C track event: its remote description
+ * made the transceiver's receiving direction active). Attach sinks from here
+ * (mrtc_transceiver_add_sink, media.h). Fires again if the peer stops and later resumes
+ * sending. */
+typedef void (*mrtc_pc_track_cb)(mrtc_pc *pc, mrtc_transceiver *t, void *user);
+
 /* Every member may be NULL. The struct is copied by mrtc_pc_new(). */
 typedef struct mrtc_pc_callbacks {
     mrtc_pc_negotiation_needed_cb negotiation_needed;
@@ -264,6 +270,7 @@ typedef struct mrtc_pc_callbacks {
     mrtc_pc_datachannel_cb datachannel;
     mrtc_pc_dtls_state_change_cb dtls_state_change;
     mrtc_pc_sctp_state_change_cb sctp_state_change;
+    mrtc_pc_track_cb track;
 } mrtc_pc_callbacks;
 
 /* ---- Lifetime ------------------------------------------------------------------------------ */

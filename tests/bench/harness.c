@@ -251,7 +251,16 @@ static void pc_closed(mrtc_pc *pc, void *user)
     bw_poke(e->w);
 }
 
+static void pc_track(mrtc_pc *pc, mrtc_transceiver *t, void *user)
+{
+    bend *e = user;
+    (void)pc;
+    if (e->hooks && e->hooks->track)
+        e->hooks->track(e, t);
+}
+
 static const mrtc_pc_callbacks pc_cbs = {
+    .track = pc_track,
     .ice_candidate = pc_candidate,
     .ice_connection_state_change = pc_ice,
     .connection_state_change = pc_conn,

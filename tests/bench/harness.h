@@ -45,6 +45,8 @@ typedef struct bend_hooks {
     void (*open)(bend *e);
     void (*message)(bend *e, const uint8_t *data, size_t len, bool binary);
     void (*buffered_low)(bend *e);
+    /* The peer sends media on t (the track callback). */
+    void (*track)(bend *e, mrtc_transceiver *t);
 } bend_hooks;
 
 /* One PeerConnection and its data channel. */

@@ -100,6 +100,8 @@ struct sim_net {
     sim_stats stats;
     void (*trace)(void *user, const char *line);
     void *trace_user;
+    bool (*drop)(void *user, const mrtc_transmit *t);
+    void *drop_user;
 };
 
 static bool grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -229,6 +231,12 @@ void sim_net_set_trace(sim_net *net, void (*cb)(void *user, const char *line), v
 {
     net->trace = cb;
     net->trace_user = user;
+}
+
+void sim_net_set_drop_hook(sim_net *net, bool (*fn)(void *user, const mrtc_transmit *t), void *user)
+{
+    net->drop = fn;
+    net->drop_user = user;
 }
 
 __attribute__((format(printf, 2, 3))) static void trace(sim_net *net, const char *fmt, ...)
@@ -496,7 +504,7 @@ void sim_net_send(sim_net *net, mrtc_time now, const mrtc_transmit *t)
         trace(net, "%llu blackhole %s > %s %zu", (unsigned long long)net->now, a, b, t->len);
         return;
     }
-    if (l->loss > 0 && unit(net) < l->loss) {
+    if ((net->drop && net->drop(net->drop_user, t)) || (l->loss > 0 && unit(net) < l->loss)) {
         net->stats.lost++;
         trace(net, "%llu lost %s > %s %zu", (unsigned long long)net->now, a, b, t->len);
         return;

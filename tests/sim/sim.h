@@ -135,6 +135,10 @@ bool sim_net_run(sim_net *net, mrtc_time until, bool (*done)(void *user), void *
 /* Every send, loss and delivery is described by one line to cb (for transcripts). */
 void sim_net_set_trace(sim_net *net, void (*cb)(void *user, const char *line), void *user);
 
+/* A test's own loss model: fn sees every routable datagram before the link's and returns
+ * true to lose it (counted and traced as lost). NULL removes it. */
+void sim_net_set_drop_hook(sim_net *net, bool (*fn)(void *user, const mrtc_transmit *t), void *user);
+
 /* FNV-1a over bytes, for transcript hashes. */
 uint64_t sim_hash(uint64_t h, const void *data, size_t len);
 #define SIM_HASH_INIT 14695981039346656037ull

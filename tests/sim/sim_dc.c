@@ -489,7 +489,16 @@ static void on_datachannel(mrtc_pc *pc, mrtc_datachannel *dc, void *user)
         p->w->remote_hook(p->w, c);
 }
 
+static void on_track(mrtc_pc *pc, mrtc_transceiver *t, void *user)
+{
+    sim_dc_peer *p = user;
+    p->n_track++;
+    if (p->w->track_hook)
+        p->w->track_hook(p->w, p->id, t);
+}
+
 static const mrtc_pc_callbacks pc_callbacks = {
+    .track = on_track,
     .negotiation_needed = on_negotiation_needed,
     .ice_candidate = on_candidate,
     .ice_connection_state_change = on_ice,

@@ -65,6 +65,7 @@ typedef struct sim_dc_peer {
     int n_close_cb;
     int n_negotiation_needed;
     int n_datachannel;
+    int n_track;
     int n_late_callbacks; /* any callback after mrtc_pc_close() */
     mrtc_ice_connection_state ice;
     mrtc_connection_state conn_hist[SIM_DC_MAX_HIST];
@@ -149,6 +150,8 @@ typedef struct sim_dc_world {
     /* Edits a remote description before peer `to` applies it: returns a malloc'd text or
      * NULL to leave it unchanged. */
     char *(*munge)(struct sim_dc_world *w, int to, mrtc_description_type type, const char *sdp);
+    /* Called from the track callback of side `side` (media tests attach sinks here). */
+    void (*track_hook)(struct sim_dc_world *w, int side, mrtc_transceiver *t);
     /* A test hook run when the virtual clock reaches app_at (it may re-arm app_at). */
     void (*app)(struct sim_dc_world *w);
     mrtc_time app_at;

@@ -900,8 +900,8 @@ static void test_negotiation_needed(void)
     CHECK_EQ(mrtc_transceiver_set_direction(late, MRTC_DIRECTION_INACTIVE), 0);
     CHECK_STR(events(&a), "negotiation-needed");
     char *o2 = create_offer(&a);
-    CHECK(strstr(o2, "a=mid:2\r\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\na=inactive") !=
-          NULL);
+    CHECK(strstr(o2, "a=mid:2\r\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                     "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\na=inactive") != NULL);
     negotiate(&a, &b);
     CHECK_EQ(mrtc_transceiver_current_direction(late), MRTC_DIRECTION_INACTIVE);
     CHECK(strstr(events(&a), "negotiation-needed") == NULL);
