@@ -6,9 +6,13 @@
  * --ice-allow entries are checked against the allow-list syntax of mrtc_pc_config (an
  * interface name, a numeric address, or ADDRESS/BITS) so a typo is a usage error rather than
  * a call that gathers nothing; whether the interface exists is the library's business.
+ * The media options are parsed into a source and its parameters (--audio tone[:HZ],
+ * mic[:DEVICE] or FILE.wav; --video pattern[:WxH[@FPS]] or FILE.y4m) with the ranges the
+ * library accepts, so a bad value is a usage error here rather than a refused track later.
  * It does not validate the log specification (main.c hands it to the library, which refuses
- * malformed ones), and it does not contact the server. call_args_prepare_files() is the one
- * check that touches the file system: --send-file is opened and hashed, --recv-dir created.
+ * malformed ones), open devices, or contact the server. call_args_prepare_files() is the one
+ * check that touches the file system: --send-file is opened and hashed, --recv-dir and
+ * --record created, the media files opened once to see that they are readable.
  */
 #include "apps/call/args.h"
 #include "apps/call/dcmsg.h"
@@ -27,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char call_usage[] =
     "usage: meshrtc-call --signal ws://HOST:PORT/ws --room ROOM [options]\n"
@@ -54,6 +59,18 @@ const char call_usage[] =
     "  --send-file PATH    send this file to every peer, on a channel of its own\n"
     "  --recv-dir DIR      accept files from peers into DIR (created if missing); without\n"
     "                      it, offered files are refused\n"
+    "\n"
+    "Media (one audio and one video track, encoded once and sent to every peer):\n"
+    "  --audio WHAT        none (default), tone[:HZ] (a sine, default 440 Hz),\n"
+    "                      mic[:DEVICE] (a capture device, by name or part of it), or\n"
+    "                      FILE.wav (16-bit PCM, looped)\n"
+    "  --video WHAT        none (default), pattern[:WxH[@FPS]] (a moving test pattern with\n"
+    "                      a frame counter, default 640x480@30), or FILE.y4m (4:2:0, looped)\n"
+    "  --play              play the audio of every peer, mixed, on the speaker\n"
+    "  --play-device NAME  play on this output device (by name or part of it); implies\n"
+    "                      --play\n"
+    "  --record DIR        record each peer's audio and video as DIR/<peer-id>-audio.wav and\n"
+    "                      DIR/<peer-id>-video.ivf (DIR created if missing)\n"
     "\n"
     "  --help              this text\n"
     "\n"
@@ -130,15 +147,124 @@ static bool allow_ok(const char *s)
 }
 
 static const char *const with_value[] = {
-    "--signal",    "--room", "--name",          "--code",      "--duration", "--report",
-    "--ice-allow", "--log",  "--send-messages", "--send-file", "--recv-dir",
+    "--signal",   "--room",      "--name",  "--code",          "--duration",
+    "--report",   "--ice-allow", "--log",   "--send-messages", "--send-file",
+    "--recv-dir", "--audio",     "--video", "--play-device",   "--record",
 };
+
+/* s ends with suffix (ASCII case-insensitive) and has something before it. */
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* A decimal number of 1-5 digits with no sign, no space: 0..99999 in *out. */
+static bool small_uint(const char *s, size_t len, unsigned *out)
+{
+    if (len == 0 || len > 5)
+        return false;
+    unsigned v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* --audio none | tone[:HZ] | mic[:DEVICE] | FILE.wav */
+static int parse_audio(const char *val, call_args *a, char *err, size_t errlen)
+{
+    if (strcmp(val, "none") == 0) {
+        a->audio = CALL_AUDIO_NONE;
+    } else if (strcmp(val, "tone") == 0 || strncmp(val, "tone:", 5) == 0) {
+        double hz = CALL_TONE_HZ_DEFAULT;
+        if (val[4] == ':') {
+            const char *num = val + 5;
+            char *end;
+            errno = 0;
+            hz = strtod(num, &end);
+            if (*num < '0' || *num > '9' || *end || errno || !isfinite(hz) || hz < 1 || hz >= 24000)
+                return bad(err, errlen,
+                           "bad --audio value '%s' (expected tone:HZ with HZ from 1 to 23999)",
+                           val);
+        }
+        a->audio = CALL_AUDIO_TONE;
+        a->tone_hz = hz;
+    } else if (strcmp(val, "mic") == 0 || strncmp(val, "mic:", 4) == 0) {
+        if (val[3] == ':' && !val[4])
+            return bad(err, errlen, "bad --audio value '%s' (expected mic or mic:DEVICE)", val);
+        a->audio = CALL_AUDIO_MIC;
+        a->audio_device = val[3] == ':' ? val + 4 : NULL;
+    } else if (has_suffix(val, ".wav")) {
+        a->audio = CALL_AUDIO_WAV;
+        a->audio_path = val;
+    } else {
+        return bad(err, errlen,
+                   "bad --audio value '%s' (expected none, tone[:HZ], mic[:DEVICE] or FILE.wav)",
+                   val);
+    }
+    return 0;
+}
+
+/* pattern:WxH[@FPS] after "pattern:" */
+static bool parse_pattern_spec(const char *spec, call_args *a)
+{
+    const char *x = strchr(spec, 'x');
+    const char *at = strchr(spec, '@');
+    unsigned w, h, fps = CALL_PATTERN_FPS_DEFAULT;
+    if (!x || (at && at < x))
+        return false;
+    const char *hend = at ? at : spec + strlen(spec);
+    if (!small_uint(spec, (size_t)(x - spec), &w) ||
+        !small_uint(x + 1, (size_t)(hend - (x + 1)), &h))
+        return false;
+    if (at && !small_uint(at + 1, strlen(at + 1), &fps))
+        return false;
+    if (w < 16 || w > 4096 || h < 16 || h > 4096 || (w & 1) || (h & 1) || fps < 1 || fps > 120)
+        return false;
+    a->video_width = (uint16_t)w;
+    a->video_height = (uint16_t)h;
+    a->video_fps = fps;
+    return true;
+}
+
+/* --video none | pattern[:WxH[@FPS]] | FILE.y4m */
+static int parse_video(const char *val, call_args *a, char *err, size_t errlen)
+{
+    if (strcmp(val, "none") == 0) {
+        a->video = CALL_VIDEO_NONE;
+    } else if (strcmp(val, "pattern") == 0 || strncmp(val, "pattern:", 8) == 0) {
+        a->video_width = CALL_PATTERN_WIDTH_DEFAULT;
+        a->video_height = CALL_PATTERN_HEIGHT_DEFAULT;
+        a->video_fps = CALL_PATTERN_FPS_DEFAULT;
+        if (val[7] == ':' && !parse_pattern_spec(val + 8, a))
+            return bad(err, errlen,
+                       "bad --video value '%s' (expected pattern:WxH[@FPS] with even W and H "
+                       "from 16 to 4096, FPS from 1 to 120)",
+                       val);
+        a->video = CALL_VIDEO_PATTERN;
+    } else if (has_suffix(val, ".y4m")) {
+        a->video = CALL_VIDEO_Y4M;
+        a->video_path = val;
+    } else {
+        return bad(err, errlen,
+                   "bad --video value '%s' (expected none, pattern[:WxH[@FPS]] or FILE.y4m)", val);
+    }
+    return 0;
+}
 
 int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errlen)
 {
     memset(a, 0, sizeof(*a));
     a->name = "";
     a->recv_dirfd = -1;
+    a->tone_hz = CALL_TONE_HZ_DEFAULT;
+    a->video_width = CALL_PATTERN_WIDTH_DEFAULT;
+    a->video_height = CALL_PATTERN_HEIGHT_DEFAULT;
+    a->video_fps = CALL_PATTERN_FPS_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         char opt[32];
@@ -146,10 +272,13 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
         cli_split_option(arg, opt, sizeof(opt), &val);
         if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0)
             return 1;
-        if (strcmp(opt, "--echo") == 0) {
+        if (strcmp(opt, "--echo") == 0 || strcmp(opt, "--play") == 0) {
             if (val)
-                return bad(err, errlen, "--echo takes no value");
-            a->echo = true;
+                return bad(err, errlen, "%s takes no value", opt);
+            if (opt[2] == 'e')
+                a->echo = true;
+            else
+                a->play = true;
             continue;
         }
         bool known = false;
@@ -225,6 +354,23 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
             if (!*val)
                 return bad(err, errlen, "bad --recv-dir value '' (expected a directory)");
             a->recv_dir = val;
+        } else if (strcmp(opt, "--audio") == 0) {
+            int rc = parse_audio(val, a, err, errlen);
+            if (rc)
+                return rc;
+        } else if (strcmp(opt, "--video") == 0) {
+            int rc = parse_video(val, a, err, errlen);
+            if (rc)
+                return rc;
+        } else if (strcmp(opt, "--play-device") == 0) {
+            if (!*val)
+                return bad(err, errlen, "bad --play-device value '' (expected a device name)");
+            a->play_device = val;
+            a->play = true;
+        } else if (strcmp(opt, "--record") == 0) {
+            if (!*val)
+                return bad(err, errlen, "bad --record value '' (expected a directory)");
+            a->record_dir = val;
         }
     }
     if (!a->signal_url)
@@ -285,6 +431,38 @@ static int prepare_recv_dir(call_args *a, char *err, size_t errlen)
     return 0;
 }
 
+/* --audio FILE.wav / --video FILE.y4m: a regular file we can read (its format is the
+ * library's business when the track is created). */
+static int check_media_file(const char *opt, const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return bad(err, errlen, "bad %s value '%s' (%s)", opt, path, strerror(errno));
+    struct stat st;
+    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    close(fd);
+    if (!regular)
+        return bad(err, errlen, "bad %s value '%s' (not a regular file)", opt, path);
+    return 0;
+}
+
+/* --record DIR: created when missing (one level), a writable directory. */
+static int prepare_record_dir(const call_args *a, char *err, size_t errlen)
+{
+    const char *dir = a->record_dir;
+    struct stat st;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return bad(err, errlen, "bad --record value '%s' (cannot create it: %s)", dir,
+                   strerror(errno));
+    if (stat(dir, &st) != 0)
+        return bad(err, errlen, "bad --record value '%s' (%s)", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return bad(err, errlen, "bad --record value '%s' (not a directory)", dir);
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+        return bad(err, errlen, "bad --record value '%s' (not writable: %s)", dir, strerror(errno));
+    return 0;
+}
+
 int call_args_prepare_files(call_args *a, char *err, size_t errlen)
 {
     int rc = 0;
@@ -292,5 +470,11 @@ int call_args_prepare_files(call_args *a, char *err, size_t errlen)
         rc = prepare_send_file(a, err, errlen);
     if (!rc && a->recv_dir)
         rc = prepare_recv_dir(a, err, errlen);
+    if (!rc && a->audio == CALL_AUDIO_WAV)
+        rc = check_media_file("--audio", a->audio_path, err, errlen);
+    if (!rc && a->video == CALL_VIDEO_Y4M)
+        rc = check_media_file("--video", a->video_path, err, errlen);
+    if (!rc && a->record_dir)
+        rc = prepare_record_dir(a, err, errlen);
     return rc;
 }

@@ -19,6 +19,26 @@ enum {
     CALL_EXIT_SIGNALING = 3, /* server unreachable, join refused, connection lost */
 };
 
+/* --audio: what the process sends as its one audio track. */
+typedef enum call_audio_source {
+    CALL_AUDIO_NONE = 0, /* receive only */
+    CALL_AUDIO_TONE,     /* tone[:HZ] */
+    CALL_AUDIO_MIC,      /* mic[:DEVICE] */
+    CALL_AUDIO_WAV,      /* FILE.wav, looped */
+} call_audio_source;
+
+/* --video: what the process sends as its one video track. */
+typedef enum call_video_source {
+    CALL_VIDEO_NONE = 0, /* receive only */
+    CALL_VIDEO_PATTERN,  /* pattern[:WxH[@FPS]] */
+    CALL_VIDEO_Y4M,      /* FILE.y4m, looped */
+} call_video_source;
+
+#define CALL_TONE_HZ_DEFAULT 440.0
+#define CALL_PATTERN_WIDTH_DEFAULT 640
+#define CALL_PATTERN_HEIGHT_DEFAULT 480
+#define CALL_PATTERN_FPS_DEFAULT 30
+
 typedef struct call_args {
     const char *signal_url;                    /* --signal ws://HOST:PORT/ws (required) */
     const char *room;                          /* --room (required) */
@@ -33,6 +53,20 @@ typedef struct call_args {
     uint32_t send_messages; /* --send-messages K; 0: none */
     const char *send_file;  /* --send-file PATH, NULL when not given */
     const char *recv_dir;   /* --recv-dir DIR, NULL: incoming files are refused */
+
+    /* Media (apps/call/media.c). Strings point into argv. */
+    call_audio_source audio;  /* --audio, default none */
+    double tone_hz;           /* TONE: 1-23999, default 440 */
+    const char *audio_device; /* MIC: device name (substring), NULL: the default device */
+    const char *audio_path;   /* WAV: the file */
+    call_video_source video;  /* --video, default none */
+    uint16_t video_width;     /* PATTERN: even, 16-4096; default 640x480 */
+    uint16_t video_height;
+    unsigned video_fps;      /* PATTERN: 1-120, default 30 */
+    const char *video_path;  /* Y4M: the file */
+    bool play;               /* --play (also set by --play-device) */
+    const char *play_device; /* --play-device NAME, NULL: the default output */
+    const char *record_dir;  /* --record DIR, NULL: no recordings */
 
     /* Filled by call_args_prepare_files(). */
     const char *send_name; /* the name announced: PATH's last component */
@@ -50,8 +84,11 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
 /* Checks the paths of a parsed command line: --send-file is a readable regular file whose
  * name can be sent (dcmsg_name_problem()), hashed here once; --recv-dir is created when
  * missing (one level, mode 0777 & ~umask) and must be a writable directory, kept open as
- * recv_dirfd. Returns 0, or 2 with a one-line reason in err. The environment variable
- * MESHRTC_CALL_TEST_SEND_AS replaces the announced name unchecked (tests only). */
+ * recv_dirfd; --audio FILE.wav and --video FILE.y4m must be readable regular files (their
+ * format is checked when the track is created, media.c); --record DIR is created like
+ * --recv-dir and must be a writable directory. Returns 0, or 2 with a one-line reason in
+ * err. The environment variable MESHRTC_CALL_TEST_SEND_AS replaces the announced name
+ * unchecked (tests only). */
 int call_args_prepare_files(call_args *a, char *err, size_t errlen);
 
 #endif

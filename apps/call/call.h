@@ -1,12 +1,13 @@
 /*
  * meshrtc-call internals shared by the session (session.c: the room, the process, the exit),
- * the per-peer negotiation (peer.c), the chat channel (chat.c), file transfers (xfer.c) and
- * the stdin reader (input.c). Not a library: one call per process.
+ * the per-peer negotiation (peer.c), the chat channel (chat.c), file transfers (xfer.c), the
+ * stdin reader (input.c) and media (media.c). Not a library: one call per process.
  */
 #ifndef MESHRTC_APP_CALL_H
 #define MESHRTC_APP_CALL_H
 
 #include "apps/call/args.h"
+#include "apps/call/media.h"
 #include "apps/call/report.h"
 #include "apps/common/room_client.h"
 
@@ -19,6 +20,7 @@
 typedef struct call_peer call_peer;
 typedef struct xfer xfer;
 struct queued_candidate;
+struct media_peer;
 
 /* A participant we know by id and name (from welcome or peer-joined). */
 typedef struct call_contact {
@@ -66,6 +68,12 @@ typedef struct call {
     call_peer *peers;     /* open or closing PeerConnections */
     unsigned n_chat_open; /* peers whose chat channel is open: stdin is read while > 0 */
     call_input in;
+
+    /* media.c: the process's one track per kind (NULL: --audio/--video none), sent to every
+     * peer, and the speaker every remote audio track is mixed into (NULL without --play). */
+    mrtc_track *audio_track, *video_track;
+    mrtc_speaker *speaker;
+    uv_timer_t stats_timer; /* the stats lines, every CALL_STATS_PERIOD_MS */
 
     uv_timer_t duration_timer;
     uv_timer_t guard_timer; /* bounds the shutdown */
@@ -115,7 +123,6 @@ struct call_peer {
     report_peer *rp;
     bool ignore_offer; /* perfect negotiation: the last offer was ignored (impolite) */
     bool negotiated;   /* the first offer/answer exchange completed: role is final */
-    size_t n_claimed;  /* transceivers already given our preferred direction */
     struct queued_candidate *queue, **queue_tail;
     size_t n_queued;
     bool closing;
@@ -131,11 +138,15 @@ struct call_peer {
 
     /* xfer.c: file transfers in progress with this peer. */
     xfer *xfers;
+
+    /* media.c: what we send to and receive from this peer (NULL until media.c needs it). */
+    struct media_peer *media;
 };
 
 /* Creates the PeerConnection with `id` (polite: we joined after it). An offerer adds the
- * audio and video transceivers, and sends the offer when negotiation-needed fires. Logs and
- * returns NULL on failure. The peer is linked into c->peers. */
+ * local tracks, or receive-only transceivers for the kinds it does not send
+ * (media_peer_offer()), and sends the offer when negotiation-needed fires. Logs and returns
+ * NULL on failure. The peer is linked into c->peers. */
 call_peer *peer_create(call *c, const char *id, const char *name, bool polite, bool offerer);
 call_peer *peer_find(const call *c, const char *id);
 
@@ -143,7 +154,7 @@ call_peer *peer_find(const call *c, const char *id);
  * Anything malformed is logged and dropped. */
 void peer_on_signal(call_peer *p, const json_t *data);
 
-/* Records every open peer's selected pair (if any) into the report. */
+/* Records every open peer's selected pair (if any) and media tracks into the report. */
 void peers_snapshot(call *c);
 
 /* Closes the PeerConnection; `left`: the peer left the room (its report entry records the
@@ -176,6 +187,8 @@ void xfer_accept(call_peer *p, mrtc_datachannel *dc);
 /* The PeerConnection is closing (left: the peer left the room): abandon every transfer with
  * p (partial files removed). */
 void xfer_forget(call_peer *p, bool left);
+
+/* ---- media.c: see apps/call/media.h ---- */
 
 /* ---- input.c ---- */
 

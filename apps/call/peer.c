@@ -11,8 +11,10 @@
  * (chat.c); channels the peer opens are dispatched by label and protocol: "chat" to chat.c,
  * meshrtc-file/1 to xfer.c, anything else is logged and left alone.
  *
- * It does not carry media (the transceivers are negotiated only) or restart ICE; a
- * malformed description or candidate is logged and dropped, never fatal.
+ * Media is media.c's: the offerer adds the local tracks (or recvonly transceivers) before
+ * its first offer, the answerer adds its tracks after applying an offer, and the track event
+ * goes to media.c. It does not restart ICE; a malformed description or candidate is logged
+ * and dropped, never fatal.
  */
 #include "apps/call/call.h"
 
@@ -262,6 +264,12 @@ static void on_sctp(mrtc_pc *pc, mrtc_sctp_transport_state s, void *user)
     peer_record(p, "sctp", mrtc_sctp_transport_state_name(s));
 }
 
+static void on_track(mrtc_pc *pc, mrtc_transceiver *t, void *user)
+{
+    (void)pc;
+    media_on_track(user, t);
+}
+
 static void on_datachannel(mrtc_pc *pc, mrtc_datachannel *dc, void *user)
 {
     (void)pc;
@@ -283,19 +291,6 @@ static void on_datachannel(mrtc_pc *pc, mrtc_datachannel *dc, void *user)
 }
 
 /* ---- signals from the peer ---- */
-
-/* The transceivers a remote offer created are recvonly; like a browser that adds its tracks
- * to them, we send on them too. Only transceivers not seen before are touched. */
-static void claim_transceivers(call_peer *p)
-{
-    size_t n = mrtc_pc_transceiver_count(p->pc);
-    for (size_t i = p->n_claimed; i < n; i++) {
-        mrtc_transceiver *t = mrtc_pc_transceiver_at(p->pc, i);
-        if (t && mrtc_transceiver_direction(t) == MRTC_DIRECTION_RECVONLY)
-            mrtc_transceiver_set_direction(t, MRTC_DIRECTION_SENDRECV);
-    }
-    p->n_claimed = n;
-}
 
 static void on_description(call_peer *p, const json_t *desc)
 {
@@ -334,7 +329,7 @@ static void on_description(call_peer *p, const json_t *desc)
 
     if (type == MRTC_DESCRIPTION_OFFER) {
         set_role(p, "answerer", false);
-        claim_transceivers(p);
+        media_peer_answer(p); /* addTrack() before the answer, as a browser would */
         err = mrtc_pc_set_local_description(p->pc, MRTC_DESCRIPTION_NONE, NULL);
         if (err) {
             call_warn(c, "%s: answering failed (%s): %s", p->label, mrtc_err_name(err),
@@ -408,6 +403,7 @@ call_peer *peer_find(const call *c, const char *id)
 static void peer_free(call_peer *p)
 {
     queue_clear(p);
+    media_peer_free(p);
     mem_free(p->id);
     mem_free(p);
 }
@@ -451,6 +447,7 @@ call_peer *peer_create(call *c, const char *id, const char *name, bool polite, b
         .datachannel = on_datachannel,
         .dtls_state_change = on_dtls,
         .sctp_state_change = on_sctp,
+        .track = on_track,
     };
     mrtc_pc_config cfg;
     call_pc_config(c, &cfg, true);
@@ -470,14 +467,7 @@ call_peer *peer_create(call *c, const char *id, const char *name, bool polite, b
     if (!p->rp)
         call_warn(c, "%s: out of memory: not in the report", p->label);
     if (offerer) {
-        static const mrtc_media_kind kinds[2] = {MRTC_MEDIA_AUDIO, MRTC_MEDIA_VIDEO};
-        for (int i = 0; i < 2; i++) {
-            err = mrtc_pc_add_transceiver(p->pc, kinds[i], NULL, NULL);
-            if (err)
-                call_warn(c, "%s: cannot add the %s transceiver (%s)", p->label,
-                          mrtc_media_kind_name(kinds[i]), mrtc_err_name(err));
-        }
-        p->n_claimed = mrtc_pc_transceiver_count(p->pc);
+        media_peer_offer(p);
         chat_create(p);
     }
     p->next = c->peers;
@@ -487,9 +477,12 @@ call_peer *peer_create(call *c, const char *id, const char *name, bool polite, b
 
 void peers_snapshot(call *c)
 {
-    for (call_peer *p = c->peers; p; p = p->next)
-        if (!p->closing)
+    for (call_peer *p = c->peers; p; p = p->next) {
+        if (!p->closing) {
             update_pair(p, false);
+            media_peer_report(p);
+        }
+    }
 }
 
 static void on_closed(mrtc_pc *pc, void *user)
@@ -507,6 +500,7 @@ void peer_close(call_peer *p, bool left)
     if (p->closing)
         return;
     update_pair(p, false);
+    media_peer_report(p);
     p->closing = true;
     queue_clear(p);
     if (left && p->rp) {

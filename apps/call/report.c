@@ -3,10 +3,11 @@
  * fills as events arrive, serialised with jansson in the documented field order, times
  * rounded to 0.1 ms.
  *
- * Only what the build measures is written: rtt and tracks belong to later features and are
- * omitted until they are recorded; the datachannel object appears once a chat channel
- * exists, files once a transfer completed. It does not validate state names (the caller
- * passes the library's W3C spellings) and keeps no clock of its own.
+ * Only what the build measures is written: rtt_ms once measured, the datachannel object once
+ * a chat channel exists, files once a transfer completed, tracks once media was sent or
+ * received (each track with only the fields its caller marked as measured). It does not
+ * validate state names (the caller passes the library's W3C spellings) and keeps no clock of
+ * its own.
  */
 #include "apps/call/report.h"
 
@@ -46,6 +47,8 @@ void report_free(report *r)
         for (size_t k = 0; k < p->n_files; k++)
             mem_free(p->files[k].name);
         mem_free(p->files);
+        report_peer_clear_tracks(p);
+        mem_free(p->tracks);
         mem_free(p);
     }
     mem_free(r->peers);
@@ -193,6 +196,32 @@ int report_peer_add_file(report_peer *p, const char *direction, const char *name
     return 0;
 }
 
+void report_peer_clear_tracks(report_peer *p)
+{
+    for (size_t i = 0; i < p->n_tracks; i++)
+        mem_free(p->tracks[i].recording);
+    p->n_tracks = 0;
+}
+
+int report_peer_add_track(report_peer *p, const report_track *t)
+{
+    if (p->n_tracks == p->cap_tracks) {
+        size_t cap = p->cap_tracks ? p->cap_tracks * 2 : 4;
+        report_track *v = mem_realloc(p->tracks, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        p->tracks = v;
+        p->cap_tracks = cap;
+    }
+    char *rec = NULL;
+    if (t->recording && !(rec = mem_strdup(t->recording)))
+        return -1;
+    report_track *dst = &p->tracks[p->n_tracks++];
+    *dst = *t;
+    dst->recording = rec;
+    return 0;
+}
+
 /* v rounded to `scale` (10: one decimal). */
 static json_t *rounded(double v, double scale)
 {
@@ -251,6 +280,41 @@ static json_t *file_json(const report_file *f)
     return o;
 }
 
+/* Fields in the documented order; only the measured optional ones. */
+static json_t *track_json(const report_track *t)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:I, s:I}", "kind", t->kind, "direction", t->direction, "codec",
+                  t->codec, "packets", (json_int_t)t->packets, "bytes", (json_int_t)t->bytes);
+    bool ok = o != NULL;
+    if (ok && (t->has & REPORT_TRACK_BITRATE))
+        ok = put(o, "bitrate_kbps", rounded(t->bitrate_kbps, 10.0));
+    if (ok && (t->has & REPORT_TRACK_PACKETS_LOST))
+        ok = put(o, "packets_lost", json_integer((json_int_t)t->packets_lost));
+    if (ok && (t->has & REPORT_TRACK_JITTER))
+        ok = put(o, "jitter_ms", rounded(t->jitter_ms, 100.0));
+    if (ok && (t->has & REPORT_TRACK_FRAMES_DECODED))
+        ok = put(o, "frames_decoded", json_integer((json_int_t)t->frames_decoded));
+    if (ok && (t->has & REPORT_TRACK_SIZE))
+        ok = put(o, "width", json_integer(t->width)) && put(o, "height", json_integer(t->height));
+    if (ok && (t->has & REPORT_TRACK_FPS))
+        ok = put(o, "fps", rounded(t->fps, 10.0));
+    if (ok && (t->has & REPORT_TRACK_NACKS_SENT))
+        ok = put(o, "nacks_sent", json_integer((json_int_t)t->nacks_sent));
+    if (ok && (t->has & REPORT_TRACK_NACKS_RECEIVED))
+        ok = put(o, "nacks_received", json_integer((json_int_t)t->nacks_received));
+    if (ok && (t->has & REPORT_TRACK_PLIS_SENT))
+        ok = put(o, "plis_sent", json_integer((json_int_t)t->plis_sent));
+    json_t *rec = ok && t->recording ? json_string(t->recording) : NULL;
+    if (rec) /* a path that is not UTF-8 cannot be written as JSON: omitted */
+        ok = put(o, "recording", rec);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *peer_json(const report_peer *p)
 {
     json_t *o = json_pack("{s:s, s:s}", "id", p->id, "name", p->name);
@@ -287,6 +351,14 @@ static json_t *peer_json(const report_peer *p)
         for (size_t i = 0; ok && i < p->n_files; i++) {
             json_t *f = file_json(&p->files[i]);
             ok = f && json_array_append_new(files, f) == 0;
+        }
+    }
+    if (ok && p->n_tracks > 0) {
+        json_t *tracks = json_array();
+        ok = put(o, "tracks", tracks);
+        for (size_t i = 0; ok && i < p->n_tracks; i++) {
+            json_t *t = track_json(&p->tracks[i]);
+            ok = t && json_array_append_new(tracks, t) == 0;
         }
     }
     json_decref(states);

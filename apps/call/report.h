@@ -44,6 +44,37 @@ typedef struct report_file {
     double seconds;  /* header to receipt (sent) or header to last byte (received) */
 } report_file;
 
+/* Which optional fields of a report_track are set: the others are omitted. */
+enum {
+    REPORT_TRACK_BITRATE = 1u << 0,
+    REPORT_TRACK_PACKETS_LOST = 1u << 1,
+    REPORT_TRACK_JITTER = 1u << 2,
+    REPORT_TRACK_FRAMES_DECODED = 1u << 3,
+    REPORT_TRACK_SIZE = 1u << 4, /* width and height */
+    REPORT_TRACK_FPS = 1u << 5,
+    REPORT_TRACK_NACKS_SENT = 1u << 6,
+    REPORT_TRACK_NACKS_RECEIVED = 1u << 7,
+    REPORT_TRACK_PLIS_SENT = 1u << 8,
+};
+
+/* One direction of one media track with a peer (docs/report-format.md, "tracks"). */
+typedef struct report_track {
+    char kind[8];            /* "audio" / "video" */
+    char direction[12];      /* "inbound" / "outbound" */
+    char codec[8];           /* "opus" / "VP8" */
+    uint64_t packets, bytes; /* always written */
+    unsigned has;            /* REPORT_TRACK_* */
+    double bitrate_kbps;     /* average over the call, written to 0.1 */
+    int64_t packets_lost;
+    double jitter_ms; /* written to 0.01 */
+    uint64_t frames_decoded;
+    unsigned width, height;
+    double fps; /* average over the call, written to 0.1 */
+    uint64_t nacks_sent, nacks_received, plis_sent;
+    char *recording; /* the file this direction is recorded to; NULL: omitted. Owned by the
+                        report once added. */
+} report_track;
+
 typedef struct report_peer {
     char *id;
     char *name;
@@ -60,6 +91,8 @@ typedef struct report_peer {
     report_datachannel dc;
     report_file *files; /* in order of completion; omitted when none */
     size_t n_files, cap_files;
+    report_track *tracks; /* omitted when none */
+    size_t n_tracks, cap_tracks;
 } report_peer;
 
 typedef struct report {
@@ -101,6 +134,13 @@ void report_peer_set_datachannel(report_peer *p, const char *label);
  * written (bytes / 2^20 / seconds, omitted when seconds is 0). 0 or -1 (no memory). */
 int report_peer_add_file(report_peer *p, const char *direction, const char *name, uint64_t bytes,
                          const char *sha256, double seconds);
+
+/* Forgets the peer's tracks (before recording a fresher snapshot of them). */
+void report_peer_clear_tracks(report_peer *p);
+
+/* Appends a copy of *t (its recording string copied too; t->recording may be NULL).
+ * 0 or -1 (no memory, nothing added). */
+int report_peer_add_track(report_peer *p, const report_track *t);
 
 /* Serialises the report as indented JSON text with the fields in the documented order. The
  * caller frees it with mem_free(). NULL on allocation failure. */

@@ -2,7 +2,8 @@
  * The meshrtc-call session: one process, one room. It joins through the room client,
  * applies the mesh rule of the room protocol (on peer-joined we create the PeerConnection and
  * offer; after welcome we wait for the offers of the peers already there), routes relayed
- * signals to the peers (peer.c), reads stdin lines for the chat (input.c), and ends the call
+ * signals to the peers (peer.c), reads stdin lines for the chat (input.c), creates the local
+ * media tracks before joining and prints the media stats lines (media.c), and ends the call
  * on --duration, SIGINT/SIGTERM, a refused join or a lost connection: write the report, stop
  * reading stdin, close every PeerConnection, the room client and the runtime, then let the
  * loop run dry. A guard timer bounds that shutdown.
@@ -200,6 +201,7 @@ static void close_handles(call *c)
     if (!c->rt_closed || !c->rc_closed || c->handles_closed)
         return;
     c->handles_closed = true;
+    uv_close((uv_handle_t *)&c->stats_timer, NULL);
     uv_close((uv_handle_t *)&c->duration_timer, NULL);
     uv_close((uv_handle_t *)&c->guard_timer, NULL);
     uv_close((uv_handle_t *)&c->sigint, NULL);
@@ -272,6 +274,7 @@ static void finish(call *c, int status, const char *reason, const char *error_li
     if (error_line)
         fprintf(stderr, "meshrtc-call: %s\n", error_line);
     uv_timer_stop(&c->duration_timer);
+    uv_timer_stop(&c->stats_timer);
     input_close(c);
     if (c->joined) {
         call_say(c, "leaving: %s", reason);
@@ -279,6 +282,7 @@ static void finish(call *c, int status, const char *reason, const char *error_li
             write_report(c, reason);
     }
     peers_close_all(c);
+    media_stop(c); /* the closing PeerConnections keep their own references */
     if (c->rc)
         room_client_close(c->rc, on_room_closed, c);
     else
@@ -287,6 +291,11 @@ static void finish(call *c, int status, const char *reason, const char *error_li
     uv_unref((uv_handle_t *)&c->guard_timer);
     close_runtime(c);
     close_handles(c);
+}
+
+static void on_stats(uv_timer_t *t)
+{
+    media_print_stats(t->data);
 }
 
 static void on_duration(uv_timer_t *t)
@@ -417,11 +426,12 @@ int call_run(const call_args *a, uint64_t t0_ns)
         fprintf(stderr, "meshrtc-call: cannot start the event loop: %s\n", uv_strerror(err));
         return CALL_EXIT_INTERNAL;
     }
+    uv_timer_init(&c.loop, &c.stats_timer);
     uv_timer_init(&c.loop, &c.duration_timer);
     uv_timer_init(&c.loop, &c.guard_timer);
     uv_signal_init(&c.loop, &c.sigint);
     uv_signal_init(&c.loop, &c.sigterm);
-    c.duration_timer.data = c.guard_timer.data = &c;
+    c.stats_timer.data = c.duration_timer.data = c.guard_timer.data = &c;
     c.sigint.data = c.sigterm.data = &c;
     uv_signal_start(&c.sigint, on_signal, SIGINT);
     uv_signal_start(&c.sigterm, on_signal, SIGTERM);
@@ -433,6 +443,9 @@ int call_run(const call_args *a, uint64_t t0_ns)
     } else if ((err = mrtc_runtime_new(&c.loop, &c.rt)) != 0) {
         snprintf(line, sizeof(line), "cannot start the meshrtc runtime: %s", mrtc_strerror(err));
         finish(&c, CALL_EXIT_INTERNAL, line, line);
+    } else if ((err = media_start(&c, line, sizeof(line) - 16)) != 0) {
+        strcat(line, " (see --help)"); /* a usage error, before joining */
+        finish(&c, err, line, line);
     } else {
         room_client_config rcfg;
         room_client_config_init(&rcfg);
@@ -455,10 +468,16 @@ int call_run(const call_args *a, uint64_t t0_ns)
         if (err) {
             c.rc = NULL;
             finish(&c, err == MRTC_EINVAL ? CALL_EXIT_USAGE : CALL_EXIT_SIGNALING, why, why);
-        } else if (a->duration_s > 0) {
-            double left_ms = a->duration_s * 1000.0 - call_now_ms(&c);
-            uv_timer_start(&c.duration_timer, on_duration,
-                           left_ms > 0 ? (uint64_t)(left_ms + 0.5) : 0, 0);
+        } else {
+            /* Opening devices may have taken a while: the timers count from now, not from the
+             * loop's cached time. */
+            uv_update_time(&c.loop);
+            uv_timer_start(&c.stats_timer, on_stats, CALL_STATS_PERIOD_MS, CALL_STATS_PERIOD_MS);
+            if (a->duration_s > 0) {
+                double left_ms = a->duration_s * 1000.0 - call_now_ms(&c);
+                uv_timer_start(&c.duration_timer, on_duration,
+                               left_ms > 0 ? (uint64_t)(left_ms + 0.5) : 0, 0);
+            }
         }
     }
 

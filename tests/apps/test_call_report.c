@@ -2,8 +2,9 @@
  * The meshrtc-call report writer (apps/call/report.c) against docs/report-format.md: field names
  * and order, times rounded to 0.1 ms, ice_connected_ms/connected_ms derived from the timeline,
  * unmeasured fields omitted (role, exit, connected_ms, selected_pair, rtt_ms, datachannel,
- * open_ms, files, mbytes_per_s), the datachannel object and files array, the atomic file
- * write, and no block left allocated (apps counting allocator).
+ * open_ms, files, mbytes_per_s), the datachannel object and files array, the tracks array
+ * (only the fields marked measured, after files), the atomic file write, and no block left
+ * allocated (apps counting allocator).
  */
 #include "apps/call/report.h"
 #include "apps/common/mem.h"
@@ -227,6 +228,71 @@ static void test_datachannel_files(void)
     end();
 }
 
+/* Tracks come last, after rtt_ms and files, each with only the fields marked as measured;
+ * the recording path is copied. */
+static void test_tracks(void)
+{
+    begin();
+    report r;
+    report_init(&r);
+    report_peer *p = report_peer_get(&r, "p1", "bob", 1.0);
+    p->rtt_ms = 0.43;
+    report_peer_add_file(p, "sent", "a", 1,
+                         "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb", 0.5);
+    char rec[32] = "rec/p1-video.ivf";
+    report_track t;
+    memset(&t, 0, sizeof(t));
+    strcpy(t.kind, "video");
+    strcpy(t.direction, "inbound");
+    strcpy(t.codec, "VP8");
+    t.packets = 3000;
+    t.bytes = 1000000;
+    t.has = REPORT_TRACK_BITRATE | REPORT_TRACK_PACKETS_LOST | REPORT_TRACK_JITTER |
+            REPORT_TRACK_FRAMES_DECODED | REPORT_TRACK_SIZE | REPORT_TRACK_FPS |
+            REPORT_TRACK_NACKS_SENT | REPORT_TRACK_PLIS_SENT;
+    t.bitrate_kbps = 812.345;
+    t.packets_lost = 2;
+    t.jitter_ms = 1.104;
+    t.frames_decoded = 300;
+    t.width = 640;
+    t.height = 480;
+    t.fps = 29.96;
+    t.nacks_sent = 2;
+    t.plis_sent = 1;
+    t.recording = rec;
+    CHECK_EQ(report_peer_add_track(p, &t), 0);
+    rec[0] = 'X';
+    memset(&t, 0, sizeof(t));
+    strcpy(t.kind, "audio");
+    strcpy(t.direction, "outbound");
+    strcpy(t.codec, "opus");
+    t.packets = 500;
+    t.bytes = 40000;
+    t.has = REPORT_TRACK_NACKS_RECEIVED;
+    CHECK_EQ(report_peer_add_track(p, &t), 0);
+    char *s = compact(&r);
+    CHECK_STR(s, "{\"version\":1,\"self\":{},\"peers\":["
+                 "{\"id\":\"p1\",\"name\":\"bob\",\"created_ms\":1.0,\"states\":[],"
+                 "\"rtt_ms\":0.4,"
+                 "\"files\":[{\"direction\":\"sent\",\"name\":\"a\",\"bytes\":1,"
+                 "\"sha256\":\"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb\","
+                 "\"seconds\":0.5,\"mbytes_per_s\":0.0}],"
+                 "\"tracks\":[{\"kind\":\"video\",\"direction\":\"inbound\",\"codec\":\"VP8\","
+                 "\"packets\":3000,\"bytes\":1000000,\"bitrate_kbps\":812.3,"
+                 "\"packets_lost\":2,\"jitter_ms\":1.1,\"frames_decoded\":300,"
+                 "\"width\":640,\"height\":480,\"fps\":30.0,\"nacks_sent\":2,"
+                 "\"plis_sent\":1,\"recording\":\"rec/p1-video.ivf\"},"
+                 "{\"kind\":\"audio\",\"direction\":\"outbound\",\"codec\":\"opus\","
+                 "\"packets\":500,\"bytes\":40000,\"nacks_received\":0}]}]}");
+    free_compact(s);
+    report_peer_clear_tracks(p);
+    s = compact(&r);
+    CHECK(s && strstr(s, "tracks") == NULL);
+    free_compact(s);
+    report_free(&r);
+    end();
+}
+
 static void test_write(void)
 {
     begin();
@@ -274,6 +340,7 @@ int main(void)
     RUN(test_omits_unmeasured);
     RUN(test_many_states);
     RUN(test_datachannel_files);
+    RUN(test_tracks);
     RUN(test_write);
     return test_finish();
 }
