@@ -42,11 +42,11 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define HALF_LOWER 32   /* kernel half-width in periods of the lower rate */
+#define HALF_LOWER 32 /* kernel half-width in periods of the lower rate */
 #define KAISER_BETA 9.0
-#define CUTOFF 0.455    /* cutoff as a fraction of the lower rate */
+#define CUTOFF 0.455 /* cutoff as a fraction of the lower rate */
 #define MAX_PHASES 512
-#define BLOCK 1024      /* input frames taken into the history buffer at a time */
+#define BLOCK 1024 /* input frames taken into the history buffer at a time */
 
 struct mrtc_resampler {
     unsigned in_rate, out_rate, channels;
@@ -86,27 +86,30 @@ static double bessel_i0(double x)
     return sum;
 }
 
-static double kernel(double t, double fc, double half)
+static double kernel(double t, double fc, double half, double i0_beta)
 {
     double x = t / half;
     if (x <= -1.0 || x >= 1.0)
         return 0.0;
     double s = t == 0.0 ? 1.0 : sin(M_PI * 2.0 * fc * t) / (M_PI * 2.0 * fc * t);
-    double w = bessel_i0(KAISER_BETA * sqrt(1.0 - x * x)) / bessel_i0(KAISER_BETA);
+    double w = bessel_i0(KAISER_BETA * sqrt(1.0 - x * x)) / i0_beta;
     return 2.0 * fc * s * w;
 }
 
 /* Row p holds the taps for fraction f = p / P: tap j weighs buffer frame pos - H + 1 + j,
- * at time distance f + H - 1 - j from the output. */
-static void build_table(mrtc_resampler *rs, double fc)
+ * at time distance f + H - 1 - j from the output. tmp has room for one row of doubles. */
+static void build_table(mrtc_resampler *rs, double fc, double *tmp)
 {
+    double i0_beta = bessel_i0(KAISER_BETA);
     for (unsigned p = 0; p <= rs->phases; p++) {
         float *row = rs->table + (size_t)p * rs->taps;
         double f = (double)p / rs->phases, sum = 0.0;
+        for (unsigned j = 0; j < rs->taps; j++) {
+            tmp[j] = kernel(f + rs->half - 1.0 - j, fc, rs->half, i0_beta);
+            sum += tmp[j];
+        }
         for (unsigned j = 0; j < rs->taps; j++)
-            sum += kernel(f + rs->half - 1.0 - j, fc, rs->half);
-        for (unsigned j = 0; j < rs->taps; j++)
-            row[j] = (float)(kernel(f + rs->half - 1.0 - j, fc, rs->half) / sum);
+            row[j] = (float)(tmp[j] / sum);
     }
 }
 
@@ -122,18 +125,18 @@ void mrtc_resampler_reset(mrtc_resampler *rs)
     rs->frac = 0;
 }
 
-int mrtc_resampler_new(unsigned in_rate, unsigned out_rate, unsigned channels,
-                       mrtc_resampler **out)
+int mrtc_resampler_new(unsigned in_rate, unsigned out_rate, unsigned channels, mrtc_resampler **out)
 {
     int err = 0;
     mrtc_resampler *rs = NULL;
+    double *tmp = NULL;
 
     if (!out)
         return MRTC_EINVAL;
     *out = NULL;
     if (in_rate < MRTC_RESAMPLE_MIN_RATE || in_rate > MRTC_RESAMPLE_MAX_RATE ||
-        out_rate < MRTC_RESAMPLE_MIN_RATE || out_rate > MRTC_RESAMPLE_MAX_RATE ||
-        channels < 1 || channels > 2)
+        out_rate < MRTC_RESAMPLE_MIN_RATE || out_rate > MRTC_RESAMPLE_MAX_RATE || channels < 1 ||
+        channels > 2)
         return MRTC_EINVAL;
     rs = mrtc_calloc(1, sizeof *rs);
     if (!rs) {
@@ -158,16 +161,18 @@ int mrtc_resampler_new(unsigned in_rate, unsigned out_rate, unsigned channels,
     rs->table = mrtc_malloc((size_t)(rs->phases + 1) * rs->taps * sizeof *rs->table);
     rs->buf_cap = rs->taps + BLOCK;
     rs->buf = mrtc_malloc(rs->buf_cap * channels * sizeof *rs->buf);
-    if (!rs->table || !rs->buf) {
+    tmp = mrtc_malloc(rs->taps * sizeof *tmp);
+    if (!rs->table || !rs->buf || !tmp) {
         err = MRTC_ENOMEM;
         goto out;
     }
-    build_table(rs, CUTOFF / widen); /* cycles per input frame */
+    build_table(rs, CUTOFF / widen, tmp); /* cutoff in cycles per input frame */
     mrtc_resampler_reset(rs);
 done:
     *out = rs;
     rs = NULL;
 out:
+    mrtc_free(tmp);
     mrtc_resampler_free(rs);
     return err;
 }
@@ -286,8 +291,8 @@ static void compact(mrtc_resampler *rs)
     rs->pos -= keep_from;
 }
 
-int mrtc_resampler_process(mrtc_resampler *rs, const int16_t *in, size_t in_frames,
-                           int16_t *out, size_t out_cap, size_t *out_frames)
+int mrtc_resampler_process(mrtc_resampler *rs, const int16_t *in, size_t in_frames, int16_t *out,
+                           size_t out_cap, size_t *out_frames)
 {
     size_t done = 0;
 

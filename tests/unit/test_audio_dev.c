@@ -9,7 +9,7 @@
  * Checks: the device list (a default input and output), unknown devices and bad arguments
  * refused, devices opened by name and index, and the loopback: a 1 kHz tone played while
  * capturing until one clean second of it has come back (about 1.2 s on an idle machine;
- * glitches before it are tolerated, and up to three attempts with fresh streams are made);
+ * glitches before it are tolerated, and up to five attempts with fresh streams are made);
  * that second's strongest frequency must be 1 kHz, at about the amplitude played, with over
  * 90 % of the energy, and the counters sane (callbacks ran, no capture overrun, no refused
  * write, few playback underruns). This test waits for real audio: it polls the rings every
@@ -32,11 +32,11 @@
 #define TONE_HZ 1000.0
 #define TONE_AMP 12000.0
 #define RATE MRTC_AUDIO_RATE
-#define ATTEMPTS 3
-#define ATTEMPT_S 8                                /* the longest one attempt waits */
+#define ATTEMPTS 5
+#define ATTEMPT_S 8                               /* the longest one attempt waits */
 #define CAPTURE_FRAMES ((size_t)ATTEMPT_S * RATE) /* what the buffer holds */
-#define BLOCK_FRAMES (RATE / 100)                  /* 10 ms */
-#define CLEAN_BLOCKS 100                           /* one second */
+#define BLOCK_FRAMES (RATE / 100)                 /* 10 ms */
+#define CLEAN_BLOCKS 100                          /* one second */
 #define ANALYSIS_FRAMES (CLEAN_BLOCKS * BLOCK_FRAMES)
 
 /* Sanitizer builds: while PortAudio enumerates devices, ALSA dlopens plugins whose libraries
@@ -65,8 +65,7 @@ static bool started_pulse;
 static bool pulse_start(void)
 {
     if (getenv("PULSE_SERVER")) {
-        fprintf(stderr, "using the PulseAudio server of PULSE_SERVER=%s\n",
-                getenv("PULSE_SERVER"));
+        fprintf(stderr, "using the PulseAudio server of PULSE_SERVER=%s\n", getenv("PULSE_SERVER"));
         return true;
     }
     snprintf(pulse_dir, sizeof pulse_dir, "/tmp/meshrtc-audio-test-XXXXXX");
@@ -95,8 +94,9 @@ static bool pulse_start(void)
     int status = pclose(f);
     started_pulse = true;
     if (status != 0 || !getenv("PULSE_SERVER")) {
-        fprintf(stderr, "scripts/pulse start failed (status %d): cannot test the device "
-                        "path without PulseAudio (run scripts/setup)\n",
+        fprintf(stderr,
+                "scripts/pulse start failed (status %d): cannot test the device "
+                "path without PulseAudio (run scripts/setup)\n",
                 status);
         return false;
     }
@@ -146,8 +146,9 @@ static void test_devices_list(void)
     mrtc_audio_device_info devs[32];
     int n = mrtc_audio_devices_list(NULL, 0);
     if (n <= 0) {
-        fprintf(stderr, "PortAudio lists no device (%d): the audio device path is not "
-                        "usable here\n",
+        fprintf(stderr,
+                "PortAudio lists no device (%d): the audio device path is not "
+                "usable here\n",
                 n);
         CHECK(n > 0);
         return;
@@ -234,11 +235,11 @@ static void print_stats(const char *what, const mrtc_audio_dev_stats *s)
 {
     fprintf(stderr,
             "%s \"%s\": %u Hz x%u, latency %.1f ms, %" PRIu64 " callbacks, %" PRIu64
-            " frames, overruns %" PRIu64 " (%" PRIu64 " frames), underruns %" PRIu64
-            " (%" PRIu64 " frames), host overflows %" PRIu64 " underflows %" PRIu64 "\n",
-            what, s->device, s->device_rate, s->device_channels, s->latency * 1000.0,
-            s->callbacks, s->device_frames, s->overruns, s->overrun_frames, s->underruns,
-            s->underrun_frames, s->host_overflows, s->host_underflows);
+            " frames, overruns %" PRIu64 " (%" PRIu64 " frames), underruns %" PRIu64 " (%" PRIu64
+            " frames), host overflows %" PRIu64 " underflows %" PRIu64 "\n",
+            what, s->device, s->device_rate, s->device_channels, s->latency * 1000.0, s->callbacks,
+            s->device_frames, s->overruns, s->overrun_frames, s->underruns, s->underrun_frames,
+            s->host_overflows, s->host_underflows);
 }
 
 static void check_common_stats(const mrtc_audio_dev_stats *s)
@@ -262,9 +263,9 @@ typedef struct attempt {
 
 /* Opens the default output and input, plays a 1 kHz tone and captures until one clean
  * second of it has come back: CLEAN_BLOCKS consecutive 10 ms blocks at the tone's level
- * ('#' in the map; '+' partial, '.' silence). Returns false if the devices did not open or
- * no clean second came within ATTEMPT_S. The devices are closed on return. */
-static bool loopback_attempt(attempt *a)
+ * ('#' in the map; '+' partial, '.' silence). Returns 1 when it did, 0 when no clean second
+ * came within ATTEMPT_S, -1 when the devices did not open. The devices are closed on return. */
+static int loopback_attempt(attempt *a)
 {
     mrtc_audio_capture *c = NULL;
     mrtc_audio_playback *p = NULL;
@@ -278,6 +279,7 @@ static bool loopback_attempt(attempt *a)
     memset(a->map, 0, CAPTURE_FRAMES / BLOCK_FRAMES + 1);
     CHECK_EQ(mrtc_audio_playback_open(NULL, 1, &p), 0);
     CHECK_EQ(mrtc_audio_capture_open(NULL, &c), 0);
+    int result = -1;
     if (!p || !c)
         goto out;
     double start = now_s();
@@ -317,10 +319,11 @@ static bool loopback_attempt(attempt *a)
             a->played, a->got, now_s() - start, a->map);
     print_stats("playback", &a->ps);
     print_stats("capture", &a->cs);
+    result = a->clean_at != SIZE_MAX;
 out:
     mrtc_audio_capture_close(c);
     mrtc_audio_playback_close(p);
-    return a->clean_at != SIZE_MAX;
+    return result;
 }
 
 /* The loopback through the null sink. A loaded machine may glitch (the PulseAudio client
@@ -331,21 +334,24 @@ out:
 static void test_tone_loopback(void)
 {
     attempt a = {0};
-    bool ok = false;
+    int ok = 0;
 
     a.cap = mrtc_calloc(CAPTURE_FRAMES, sizeof *a.cap);
     a.map = mrtc_calloc(CAPTURE_FRAMES / BLOCK_FRAMES + 1, 1);
     if (!a.cap || !a.map)
         goto out;
-    for (int i = 1; i <= ATTEMPTS && !ok; i++) {
+    for (int i = 1; i <= ATTEMPTS && ok == 0; i++) {
         fprintf(stderr, "loopback attempt %d of %d\n", i, ATTEMPTS);
         ok = loopback_attempt(&a);
     }
-    if (!ok) {
-        fprintf(stderr, "%s\n", strchr(a.map, '+') || strchr(a.map, '#')
-                                    ? "no clean second of tone in any attempt"
-                                    : "no tone came back: the capture is silence (is the "
-                                      "default source the null sink's monitor?)");
+    if (ok < 0)
+        goto out; /* the open failures are reported */
+    if (ok == 0) {
+        fprintf(stderr, "%s\n",
+                strchr(a.map, '+') || strchr(a.map, '#')
+                    ? "no clean second of tone in any attempt"
+                    : "no tone came back: the capture is silence (is the "
+                      "default source the null sink's monitor?)");
         CHECK(false);
         goto out;
     }
@@ -382,8 +388,9 @@ static void test_tone_loopback(void)
         energy += (double)x[i] * x[i];
     double rms = sqrt(energy / ANALYSIS_FRAMES);
     double tone_share = (best * best / 2.0) / (rms * rms);
-    fprintf(stderr, "dominant frequency %.0f Hz, amplitude %.0f (played %.0f), %.1f%% of "
-                    "the energy\n",
+    fprintf(stderr,
+            "dominant frequency %.0f Hz, amplitude %.0f (played %.0f), %.1f%% of "
+            "the energy\n",
             best_f, best, TONE_AMP, 100.0 * tone_share);
     CHECK(fabs(best_f - TONE_HZ) <= 2.0);
     CHECK(best > TONE_AMP * 0.7 && best < TONE_AMP * 1.3);
