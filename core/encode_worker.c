@@ -9,6 +9,7 @@
  */
 #include "core/encode_worker.h"
 
+#include "core/runtime_hooks.h"
 #include "core/util/alloc.h"
 #include "core/util/log.h"
 #include "media/i420.h"
@@ -27,6 +28,8 @@ struct mrtc_encode_worker {
     mrtc_encode_worker_done_cb cb;
     void *owner; /* NULL once freed by the owner (loop thread only) */
 
+    mrtc_runtime_hook hook; /* the runtime closing stops the thread first */
+    bool joined;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -107,6 +110,24 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* Stops and joins the thread (loop thread; once). */
+static void stop(mrtc_encode_worker *w)
+{
+    if (w->joined)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    w->joined = true;
+}
+
+static void runtime_closing(void *arg)
+{
+    stop(arg); /* no post can reach the runtime after this */
+}
+
 int mrtc_encode_worker_new(mrtc_runtime *rt, mrtc_vp8_encoder *enc, mrtc_encode_worker_done_cb cb,
                            void *owner, mrtc_encode_worker **out)
 {
@@ -127,6 +148,14 @@ int mrtc_encode_worker_new(mrtc_runtime *rt, mrtc_vp8_encoder *enc, mrtc_encode_
         return MRTC_EIO;
     }
     w->enc = enc;
+    w->hook.fn = runtime_closing;
+    w->hook.arg = w;
+    if (mrtc_runtime_hook_add(rt, &w->hook) != 0) {
+        stop(w);
+        w->enc = NULL; /* the caller keeps it on failure */
+        unref(w);
+        return MRTC_ECLOSED;
+    }
     *out = w;
     return 0;
 }
@@ -136,6 +165,8 @@ int mrtc_encode_worker_submit(mrtc_encode_worker *w, const mrtc_video_frame *in,
 {
     if (!w || !in)
         return MRTC_EINVAL;
+    if (w->joined)
+        return MRTC_ECLOSED; /* the runtime closed */
     pthread_mutex_lock(&w->mu);
     bool busy = w->busy;
     pthread_mutex_unlock(&w->mu);
@@ -164,11 +195,8 @@ void mrtc_encode_worker_free(mrtc_encode_worker *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->mu);
-    w->stop = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
+    mrtc_runtime_hook_remove(&w->hook);
+    stop(w);
     w->owner = NULL;
     unref(w);
 }

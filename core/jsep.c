@@ -14,6 +14,7 @@
  * m-section recycling, msid/track signalling (later issues).
  */
 #include "core/pc_impl.h"
+#include "core/pc_media.h"
 
 #include "core/util/alloc.h"
 #include "core/util/log.h"
@@ -287,7 +288,13 @@ static void rollback(mrtc_pc *pc)
     pc->pend_remote_type = MRTC_DESCRIPTION_NONE;
     for (mrtc_transceiver *t = pc->tr_head; t; t = t->next) {
         if (t->created_by_pending) {
-            t->removed = true; /* W3C: created by the rolled-back remote offer */
+            /* W3C / RFC 8829 section 4.1.8.2: created by the rolled-back remote offer, it
+             * goes, unless addTrack attached a track to it meanwhile: then it stays,
+             * without a mid. */
+            if (mrtc_pc_media_has_track(t))
+                t->stable_mid[0] = '\0';
+            else
+                t->removed = true;
             t->created_by_pending = false;
         }
         snprintf(t->mid, sizeof t->mid, "%s", t->stable_mid);

@@ -139,7 +139,7 @@ static void pc_free(mrtc_pc *pc)
 {
     clear_events(pc);
     mrtc_free(pc->evq);
-    mrtc_pc_media_close(pc);
+    mrtc_pc_media_free(pc); /* closed before (do_close), or never connected */
     mrtc_pc_transport_close(pc);
     mrtc_pc_dc_free_all(pc);
     mrtc_pc_ice_free(pc);

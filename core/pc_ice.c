@@ -424,8 +424,9 @@ void mrtc_pc_handle_datagram(mrtc_pc *pc, const mrtc_addr *local, const mrtc_add
         }
         else
             pc->counters.unknown++;
-        /* TURN is not wired yet: dropped, but it keeps the selected pair alive. */
-        for (int i = 0; i < 2; i++) {
+        /* Any traffic keeps the selected pair alive (a sink callback may have closed the
+         * PeerConnection meanwhile: its agents are gone then). */
+        for (int i = 0; i < 2 && !pc->closed; i++) {
             if (gens[i])
                 mrtc_ice_agent_note_received(gens[i]->agent, now, local, remote);
         }

@@ -102,6 +102,7 @@ int mrtc_pc_media_transceiver_init(mrtc_pc *pc, mrtc_transceiver *t)
     s->rtx_seq = (uint16_t)mrtc_rand_u32(pc->io->rand);
     s->ts_offset = mrtc_rand_u32(pc->io->rand);
     s->pt = s->rtx_pt = -1;
+    s->last_fir_seq = -1;
     mrtc_vp8_packetizer_init(&s->vp8, (uint16_t)(mrtc_rand_u32(pc->io->rand) & 0x7FFF), false);
     mrtc_rtp_send_stats_init(&s->stats, s->ssrc, t->kind == MRTC_MEDIA_AUDIO ? 48000 : 90000);
     if (t->kind == MRTC_MEDIA_VIDEO) {
@@ -179,18 +180,29 @@ static void update_transceiver(mrtc_pc *pc, mrtc_transceiver *t, const mrtc_sdp_
     e = mrtc_sdp_media_find_extmap(rm, LEVEL_URI);
     s->level_ext = e && e->id >= 1 && e->id <= 14 ? (uint8_t)e->id : 0;
     s->sending = sends(t->current_direction) && s->pt >= 0;
+    if (sends(t->current_direction))
+        t->has_sent = true; /* W3C: addTrack no longer reuses it */
     bool was_receiving = r->receiving;
     r->receiving = receives(t->current_direction) && r->pt >= 0;
-    /* The peer's SSRCs, when it announces them (a=ssrc, FID group for RTX). */
-    if (rm->ssrc_count && r->ssrc == 0)
-        r->ssrc = rm->ssrcs[0].ssrc;
+    /* The peer's SSRCs, when it announces them (a=ssrc, FID group for RTX); a new one in a
+     * later description replaces the old (the peer replaced its sender). */
+    uint32_t announced = rm->ssrc_count ? rm->ssrcs[0].ssrc : 0;
+    uint32_t announced_rtx = 0;
     for (size_t i = 0; i < rm->ssrc_group_count; i++) {
         const mrtc_sdp_ssrc_group *g = &rm->ssrc_groups[i];
-        if (g->count == 2 && strcasecmp(g->semantics, "FID") == 0 &&
-            (r->ssrc == 0 || r->ssrc == g->ssrcs[0])) {
-            r->ssrc = g->ssrcs[0];
-            r->rtx_ssrc = g->ssrcs[1];
+        if (g->count == 2 && strcasecmp(g->semantics, "FID") == 0) {
+            announced = g->ssrcs[0];
+            announced_rtx = g->ssrcs[1];
+            break;
         }
+    }
+    if (announced && announced != r->sdp_ssrc) {
+        r->sdp_ssrc = announced;
+        if (r->ssrc != announced) {
+            r->ssrc = announced;
+            r->stats_started = false;
+        }
+        r->rtx_ssrc = announced_rtx;
     }
     if (r->receiving && !was_receiving)
         MRTC_INFO(LOG_TAG, "%s: mid %s receives %s (pt %d, rtx %d)", pc->name, t->mid, codec,
@@ -265,7 +277,9 @@ void mrtc_pc_media_dtls_connected(mrtc_pc *pc)
 void mrtc_pc_media_send(mrtc_pc *pc, uint8_t *buf, size_t len, size_t cap, bool rtcp)
 {
     pc_media *m = pc->media;
-    if (!m || !m->srtp || pc->closed)
+    /* While closing, only the BYE goes out (mrtc_pc_media_close runs before the sockets
+     * are released). */
+    if (!m || !m->srtp || (pc->closed && !m->sending_bye))
         return;
     mrtc_transmit t;
     if (!mrtc_pc_transport_out_path(pc, &t.local, &t.remote))
@@ -282,6 +296,11 @@ void mrtc_pc_media_send(mrtc_pc *pc, uint8_t *buf, size_t len, size_t cap, bool 
 }
 
 /* ---- Sending -------------------------------------------------------------------------------- */
+
+bool mrtc_pc_media_has_track(const mrtc_transceiver *t)
+{
+    return t->media && t->media->snd.track;
+}
 
 bool mrtc_pc_sender_active(const pc_sender *s)
 {
@@ -330,8 +349,13 @@ static void send_packet(pc_sender *s, mrtc_time now, const mrtc_encoded_frame *f
     if (n < 0)
         return;
     s->seq++;
-    if (s->history)
+    if (s->history) {
         (void)mrtc_rtx_history_put(s->history, now, buf, (size_t)n);
+        /* At most one retransmission per media packet sent, with a burst of 32 (a lost
+         * key frame's worth of packets). */
+        if (s->rtx_budget < 32)
+            s->rtx_budget++;
+    }
     mrtc_rtp_send_stats_on_packet(&s->stats, now, f->ts + s->ts_offset, len, false);
     s->sent_any = true;
     mrtc_pc_media_send(s->pc, buf, (size_t)n, sizeof buf, false);
@@ -339,6 +363,9 @@ static void send_packet(pc_sender *s, mrtc_time now, const mrtc_encoded_frame *f
 
 void mrtc_pc_sender_send_frame(pc_sender *s, mrtc_time now, const mrtc_encoded_frame *f)
 {
+    s->frames_sent++;
+    if (f->keyframe)
+        s->keyframes_sent++;
     if (f->kind == MRTC_MEDIA_AUDIO) {
         send_packet(s, now, f, false, f->data, f->len);
         return;
@@ -360,7 +387,6 @@ void mrtc_pc_sender_resend(pc_sender *s, mrtc_time now, const uint16_t *seqs, si
 {
     if (!s->history || s->rtx_pt < 0)
         return;
-    mrtc_rtp_send_stats_on_nack(&s->stats, 1); /* W3C nackCount: NACK packets */
     mrtc_rtp_outbound_stats os;
     mrtc_rtp_send_stats_get(&s->stats, &os);
     mrtc_time min_interval = os.smoothed_rtt ? os.smoothed_rtt : MRTC_MSEC(10);
@@ -371,20 +397,64 @@ void mrtc_pc_sender_resend(pc_sender *s, mrtc_time now, const uint16_t *seqs, si
                                              sizeof buf - MRTC_SRTP_MAX_OVERHEAD);
         if (len < 0)
             continue;
-        mrtc_rtp_send_stats_on_packet(&s->stats, now, 0, (size_t)len, true);
+        if (s->rtx_budget < 1) {
+            s->rtx_refused++;
+            continue;
+        }
+        s->rtx_budget--;
+        mrtc_rtp_packet rp;
+        size_t payload = mrtc_rtp_parse(&rp, buf, (size_t)len) == 0 ? rp.payload_len : 0;
+        mrtc_rtp_send_stats_on_packet(&s->stats, now, 0, payload, true);
         mrtc_pc_media_send(s->pc, buf, (size_t)len, sizeof buf, false);
     }
 }
 
 /* ---- Receiving ------------------------------------------------------------------------------ */
 
-static void deliver_audio(pc_receiver *r, const int16_t *pcm, size_t frames)
+/* What goes to the sinks. Delivery walks a snapshot of the receiver's sinks, each
+ * referenced for the walk, so a callback may add, remove or free sinks or close the
+ * PeerConnection: the walk stops once the PeerConnection is closed. */
+typedef struct delivery {
+    enum { DELIVER_AUDIO, DELIVER_VIDEO, DELIVER_ENCODED } kind;
+    const mrtc_audio_frame *audio;
+    const mrtc_video_frame *video;
+    const uint8_t *data;
+    size_t len;
+    uint32_t ts;
+    bool keyframe;
+    uint16_t width, height;
+} delivery;
+
+/* Returns false when the PeerConnection was closed by a callback. */
+static bool deliver(mrtc_pc *pc, const pc_receiver *r, const delivery *d)
 {
-    mrtc_audio_frame f = {.samples = pcm, .frames = frames, .channels = 1, .rate = MRTC_AUDIO_RATE};
-    for (size_t i = 0; i < r->n_sinks; i++) {
-        if (mrtc_sink_wants_audio(r->sinks[i]))
-            mrtc_sink_deliver_audio(r->sinks[i], &f);
+    mrtc_sink *snap[PC_MAX_SINKS];
+    size_t n = r->n_sinks;
+    for (size_t i = 0; i < n; i++) {
+        snap[i] = r->sinks[i];
+        mrtc_sink_ref(snap[i]);
     }
+    for (size_t i = 0; i < n && !pc->closed; i++) {
+        mrtc_sink *k = snap[i];
+        switch (d->kind) {
+        case DELIVER_AUDIO:
+            if (mrtc_sink_wants_audio(k))
+                mrtc_sink_deliver_audio(k, d->audio);
+            break;
+        case DELIVER_VIDEO:
+            if (mrtc_sink_wants_video(k))
+                mrtc_sink_deliver_video(k, d->video, d->ts);
+            break;
+        case DELIVER_ENCODED:
+            if (mrtc_sink_wants_encoded(k))
+                mrtc_sink_deliver_encoded(k, d->data, d->len, d->ts, d->keyframe, d->width,
+                                          d->height);
+            break;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        mrtc_sink_free(snap[i]);
+    return !pc->closed;
 }
 
 static bool wants_pictures(const pc_receiver *r)
@@ -427,11 +497,10 @@ static void video_pump(mrtc_pc *pc, mrtc_transceiver *t, pc_receiver *r, mrtc_ti
             r->width = fr.width;
             r->height = fr.height;
         }
-        for (size_t i = 0; i < r->n_sinks; i++) {
-            if (mrtc_sink_wants_encoded(r->sinks[i]))
-                mrtc_sink_deliver_encoded(r->sinks[i], fr.data, fr.len, fr.ts, fr.keyframe,
-                                          r->width, r->height);
-        }
+        delivery enc = {.kind = DELIVER_ENCODED, .data = fr.data, .len = fr.len, .ts = fr.ts,
+                        .keyframe = fr.keyframe, .width = r->width, .height = r->height};
+        if (!deliver(pc, r, &enc))
+            return;
         /* Decoding is what "frames decoded" counts, so it runs when nothing shows the
          * pictures too (as a browser decodes a track nobody renders). */
         mrtc_video_frame pic;
@@ -450,10 +519,9 @@ static void video_pump(mrtc_pc *pc, mrtc_transceiver *t, pc_receiver *r, mrtc_ti
         r->height = pic.height;
         if (!wants_pictures(r))
             continue;
-        for (size_t i = 0; i < r->n_sinks; i++) {
-            if (mrtc_sink_wants_video(r->sinks[i]))
-                mrtc_sink_deliver_video(r->sinks[i], &pic, fr.ts);
-        }
+        delivery vid = {.kind = DELIVER_VIDEO, .video = &pic, .ts = fr.ts};
+        if (!deliver(pc, r, &vid))
+            return;
     }
     uint16_t seqs[64];
     size_t n = mrtc_jitter_video_poll_nack(r->vjb, now, seqs, 64);
@@ -468,7 +536,7 @@ static void video_pump(mrtc_pc *pc, mrtc_transceiver *t, pc_receiver *r, mrtc_ti
 }
 
 /* Audio: 20 ms per call from the jitter buffer through the decoder to the sinks. */
-static void audio_playout(pc_receiver *r, mrtc_time now)
+static void audio_playout(mrtc_pc *pc, pc_receiver *r, mrtc_time now)
 {
     int16_t pcm[MRTC_AUDIO_FRAME_SAMPLES * 6]; /* up to 120 ms packets */
     size_t cap = sizeof pcm / sizeof pcm[0];
@@ -502,17 +570,25 @@ static void audio_playout(pc_receiver *r, mrtc_time now)
             memset(pcm, 0, sizeof pcm[0] * (size_t)n);
         }
         r->samples_played += (uint64_t)n;
-        deliver_audio(r, pcm, (size_t)n);
         r->next_playout += MRTC_USEC((uint64_t)n * 1000000u / MRTC_AUDIO_RATE);
+        mrtc_audio_frame f = {.samples = pcm, .frames = (size_t)n, .channels = 1,
+                              .rate = MRTC_AUDIO_RATE};
+        delivery d = {.kind = DELIVER_AUDIO, .audio = &f};
+        if (!deliver(pc, r, &d))
+            return;
     }
     if (r->next_playout <= now) /* the loop stalled: resynchronise */
         r->next_playout = now + MRTC_MSEC(20);
 }
 
-static mrtc_transceiver *route(mrtc_pc *pc, const mrtc_rtp_packet *p, bool *is_rtx)
+/* Which transceiver a packet belongs to (RFC 8843 section 9.2): the MID extension, else a
+ * known SSRC, else a payload type only one receiving transceiver uses. Nothing is bound
+ * here: *bind says the packet's SSRC becomes the transceiver's (media or RTX, by *is_rtx)
+ * once the packet is accepted, so a stray packet cannot steal a stream. */
+static mrtc_transceiver *route(mrtc_pc *pc, const mrtc_rtp_packet *p, bool *is_rtx, bool *bind)
 {
     *is_rtx = false;
-    /* 1. MID */
+    *bind = false;
     for (mrtc_transceiver *t = pc->tr_head; t; t = t->next) {
         if (!t->media || t->removed || !t->media->rcv.receiving || !t->media->snd.mid_ext)
             continue;
@@ -521,23 +597,18 @@ static mrtc_transceiver *route(mrtc_pc *pc, const mrtc_rtp_packet *p, bool *is_r
         if (e && mrtc_rtp_ext_read_mid(e, mid, sizeof mid) >= 0) {
             if (strcmp(mid, t->mid) != 0)
                 continue;
-            pc_receiver *r = &t->media->rcv;
-            if (p->pt == r->rtx_pt) {
-                *is_rtx = true;
-                r->rtx_ssrc = p->ssrc;
-            } else if (r->ssrc != p->ssrc) {
-                r->ssrc = p->ssrc; /* MID binds the SSRC (RFC 8843 section 9.2) */
-            }
+            const pc_receiver *r = &t->media->rcv;
+            *is_rtx = r->rtx_pt >= 0 && p->pt == r->rtx_pt;
+            *bind = *is_rtx ? p->ssrc != r->rtx_ssrc : p->ssrc != r->ssrc;
             return t;
         }
     }
-    /* 2. SSRC, 3. payload type */
     mrtc_transceiver *by_pt = NULL;
     int n_pt = 0;
     for (mrtc_transceiver *t = pc->tr_head; t; t = t->next) {
         if (!t->media || t->removed || !t->media->rcv.receiving)
             continue;
-        pc_receiver *r = &t->media->rcv;
+        const pc_receiver *r = &t->media->rcv;
         if (r->ssrc && p->ssrc == r->ssrc)
             return t;
         if (r->rtx_ssrc && p->ssrc == r->rtx_ssrc) {
@@ -549,17 +620,28 @@ static mrtc_transceiver *route(mrtc_pc *pc, const mrtc_rtp_packet *p, bool *is_r
             n_pt++;
         }
     }
-    if (n_pt == 1 && by_pt->media->rcv.ssrc == 0) {
-        pc_receiver *r = &by_pt->media->rcv;
-        if (p->pt == r->rtx_pt) {
-            *is_rtx = true;
-            r->rtx_ssrc = p->ssrc;
-        } else {
-            r->ssrc = p->ssrc;
-        }
+    if (n_pt == 1) {
+        const pc_receiver *r = &by_pt->media->rcv;
+        *is_rtx = r->rtx_pt >= 0 && p->pt == r->rtx_pt;
+        /* Only a stream whose SSRC is not known yet is claimed by payload type. */
+        if (*is_rtx ? r->rtx_ssrc != 0 : r->ssrc != 0)
+            return NULL;
+        *bind = true;
         return by_pt;
     }
     return NULL;
+}
+
+/* A packet of a new SSRC was accepted for the receiver (the sender restarted, or the first
+ * packet): statistics start over for it. */
+static void bind_ssrc(pc_receiver *r, uint32_t ssrc, bool rtx)
+{
+    if (rtx) {
+        r->rtx_ssrc = ssrc;
+        return;
+    }
+    r->ssrc = ssrc;
+    r->stats_started = false;
 }
 
 static void handle_rtp(mrtc_pc *pc, mrtc_time now, uint8_t *data, size_t len)
@@ -570,8 +652,8 @@ static void handle_rtp(mrtc_pc *pc, mrtc_time now, uint8_t *data, size_t len)
         m->rtp_dropped++;
         return;
     }
-    bool is_rtx;
-    mrtc_transceiver *t = route(pc, &p, &is_rtx);
+    bool is_rtx, bind;
+    mrtc_transceiver *t = route(pc, &p, &is_rtx, &bind);
     if (!t) {
         m->rtp_dropped++;
         return;
@@ -583,14 +665,19 @@ static void handle_rtp(mrtc_pc *pc, mrtc_time now, uint8_t *data, size_t len)
             m->rtp_dropped++; /* padding-only RTX probes end here too */
             return;
         }
+        uint32_t rtx_ssrc = p.ssrc;
         int n = mrtc_rtx_unwrap(data, len, (uint8_t)r->pt, r->ssrc, orig, sizeof orig);
         if (n < 0 || mrtc_rtp_parse(&p, orig, (size_t)n) != 0) {
             m->rtp_dropped++;
             return;
         }
+        if (bind)
+            bind_ssrc(r, rtx_ssrc, true);
     } else if (p.pt != r->pt) {
         m->rtp_dropped++;
         return;
+    } else if (bind) {
+        bind_ssrc(r, p.ssrc, false);
     }
     if (p.payload_len == 0) /* padding only */
         return;
@@ -611,12 +698,10 @@ static void handle_rtp(mrtc_pc *pc, mrtc_time now, uint8_t *data, size_t len)
                    (unsigned long long)(now / 1000));
         (void)mrtc_jitter_audio_push(r->ajb, now, p.seq, p.ts, p.payload, p.payload_len,
                                      (unsigned)samples);
-        for (size_t i = 0; i < r->n_sinks; i++) {
-            if (mrtc_sink_wants_encoded(r->sinks[i]))
-                mrtc_sink_deliver_encoded(r->sinks[i], p.payload, p.payload_len, p.ts, false, 0, 0);
-        }
         if (r->next_playout == MRTC_TIME_NEVER)
             r->next_playout = now;
+        delivery d = {.kind = DELIVER_ENCODED, .data = p.payload, .len = p.payload_len, .ts = p.ts};
+        (void)deliver(pc, r, &d);
         return;
     }
     (void)mrtc_jitter_video_push(r->vjb, now, p.seq, p.ts, p.marker, p.payload, p.payload_len,
@@ -684,9 +769,11 @@ void mrtc_pc_media_handle_timeout(mrtc_pc *pc, mrtc_time now)
             mrtc_track_handle_timeout(tm->snd.track, now);
         pc_receiver *r = &tm->rcv;
         if (r->ajb && r->next_playout <= now)
-            audio_playout(r, now);
-        if (r->vjb && mrtc_jitter_video_next_timeout(r->vjb) <= now)
+            audio_playout(pc, r, now);
+        if (!pc->closed && r->vjb && mrtc_jitter_video_next_timeout(r->vjb) <= now)
             video_pump(pc, t, r, now);
+        if (pc->closed)
+            return; /* a sink callback closed the PeerConnection */
         for (size_t i = 0; i < r->n_sinks; i++) {
             mrtc_speaker *sp = mrtc_sink_speaker(r->sinks[i]);
             if (sp && mrtc_speaker_next_timeout(sp) <= now)
@@ -708,6 +795,18 @@ void mrtc_pc_media_close(mrtc_pc *pc)
 {
     if (pc->media && pc->media->srtp)
         mrtc_pc_rtcp_send_bye(pc);
+    /* The senders leave their tracks now; receivers, sinks and SRTP stay until the
+     * PeerConnection is freed, since close() may be called from inside a sink callback. */
+    for (mrtc_transceiver *t = pc->tr_head; t; t = t->next) {
+        if (t->media && t->media->snd.track) {
+            mrtc_track_detach(t->media->snd.track, &t->media->snd);
+            t->media->snd.track = NULL;
+        }
+    }
+}
+
+void mrtc_pc_media_free(mrtc_pc *pc)
+{
     for (mrtc_transceiver *t = pc->tr_head; t; t = t->next)
         mrtc_pc_media_transceiver_free(t);
     if (pc->media) {

@@ -39,8 +39,12 @@ void mrtc_pc_media_dtls_connected(mrtc_pc *pc);
 void mrtc_pc_media_handle_packet(mrtc_pc *pc, mrtc_time now, uint8_t *data, size_t len);
 mrtc_time mrtc_pc_media_next_timeout(const mrtc_pc *pc);
 void mrtc_pc_media_handle_timeout(mrtc_pc *pc, mrtc_time now);
-/* close(): BYE, everything released. */
+/* close(): BYE, senders leave their tracks. Safe from inside a sink callback. */
 void mrtc_pc_media_close(mrtc_pc *pc);
+/* The PeerConnection is freed: receivers, sinks, SRTP released. */
+void mrtc_pc_media_free(mrtc_pc *pc);
+/* The sender has a track (addTrack/replaceTrack): rollback keeps such a transceiver. */
+bool mrtc_pc_media_has_track(const mrtc_transceiver *t);
 /* Adds a=msid, a=ssrc and a=ssrc-group lines of the transceiver's sender to an m-section
  * being built. */
 int mrtc_pc_media_describe_sender(const mrtc_pc *pc, const mrtc_transceiver *t,

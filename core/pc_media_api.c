@@ -40,7 +40,7 @@ int mrtc_pc_add_track(mrtc_pc *pc, mrtc_track *track, mrtc_transceiver **out)
     mrtc_media_kind kind = mrtc_track_kind(track);
     mrtc_transceiver *use = NULL;
     for (mrtc_transceiver *t = pc->tr_head; t; t = t->next) {
-        if (t->removed)
+        if (t->removed || t->stopped)
             continue;
         if (t->media && t->media->snd.track == track) {
             mrtc_pc_set_error(pc, "addTrack: the track is already sent on this PeerConnection");
@@ -67,7 +67,6 @@ int mrtc_pc_add_track(mrtc_pc *pc, mrtc_track *track, mrtc_transceiver **out)
         mrtc_pc_set_error(pc, "addTrack: out of memory");
         return err;
     }
-    use->has_sent = true;
     if (use->direction == MRTC_DIRECTION_RECVONLY)
         use->direction = MRTC_DIRECTION_SENDRECV;
     else if (use->direction == MRTC_DIRECTION_INACTIVE)
@@ -106,6 +105,10 @@ int mrtc_transceiver_replace_track(mrtc_transceiver *t, mrtc_track *track)
     mrtc_pc *pc = t->pc;
     if (pc->closed)
         return MRTC_ECLOSED;
+    if (t->stopped || t->removed) {
+        mrtc_pc_set_error(pc, "replaceTrack: the transceiver is stopped");
+        return MRTC_ESTATE;
+    }
     if (track && mrtc_track_kind(track) != t->kind) {
         mrtc_pc_set_error(pc, "replaceTrack: a %s track on a %s transceiver",
                           mrtc_media_kind_name(mrtc_track_kind(track)), mrtc_media_kind_name(t->kind));
@@ -116,8 +119,6 @@ int mrtc_transceiver_replace_track(mrtc_transceiver *t, mrtc_track *track)
         err = attach(&t->media->snd, track);
     if (err)
         return err;
-    if (track)
-        t->has_sent = true;
     mrtc_pc_flush(pc);
     return 0;
 }
@@ -188,8 +189,8 @@ int mrtc_transceiver_get_stats(const mrtc_transceiver *t, mrtc_rtp_stats *out)
     out->nack_count_received = os.nack_count;
     out->pli_count_received = os.pli_count;
     out->fir_count_received = s->fir_received;
-    if (s->track)
-        mrtc_track_encoder_stats(s->track, &out->frames_encoded, &out->keyframes_encoded);
+    out->frames_encoded = s->frames_sent;
+    out->keyframes_encoded = s->keyframes_sent;
     if (os.rtt_measurements)
         out->round_trip_time = (double)os.rtt / 1e6;
     out->remote_packets_lost = os.packets_lost;

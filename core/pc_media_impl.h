@@ -36,11 +36,18 @@ typedef struct pc_sender {
     mrtc_rtx_history *history; /* video only */
     mrtc_rtp_send_stats stats;
     uint64_t fir_received;
+    int last_fir_seq; /* -1: none yet */
+    uint64_t frames_sent, keyframes_sent;
+    /* RTX budget (packets): one retransmission per media packet sent, at most 32 saved
+     * up, so a NACK storm cannot turn the sender into an amplifier. */
+    int64_t rtx_budget;
+    uint64_t rtx_refused; /* retransmissions refused for lack of budget */
     bool sent_any;
 } pc_sender;
 
 typedef struct pc_receiver {
     uint32_t ssrc, rtx_ssrc; /* 0 until known (SDP or first packet) */
+    uint32_t sdp_ssrc;       /* the last one the remote description announced */
     int pt, rtx_pt;
     bool receiving; /* current direction includes recv */
     mrtc_rtp_recv_stats stats;
@@ -73,6 +80,7 @@ typedef struct pc_media {
     mrtc_time next_rtcp;
     uint32_t rtcp_ssrc; /* sender SSRC of RTCP when this side sends nothing */
     uint64_t rtp_dropped, rtcp_dropped, srtp_errors;
+    bool sending_bye;
 } pc_media;
 
 /* core/pc_media.c */

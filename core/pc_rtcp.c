@@ -167,8 +167,10 @@ void mrtc_pc_rtcp_send_bye(mrtc_pc *pc)
     if (bye.n_ssrcs == 0)
         bye.ssrcs[bye.n_ssrcs++] = pc->media->rtcp_ssrc;
     (void)mrtc_rtcp_write_bye(&w, &bye);
+    pc->media->sending_bye = true;
     if (!w.err)
         mrtc_pc_media_send(pc, buf, w.len, sizeof buf, true);
+    pc->media->sending_bye = false;
 }
 
 /* ---- Received --------------------------------------------------------------------------- */
@@ -236,10 +238,23 @@ void mrtc_pc_rtcp_handle(mrtc_pc *pc, mrtc_time now, const uint8_t *data, size_t
             break;
         case MRTC_RTCP_NACK: {
             s = sender_by_ssrc(pc, p.u.nack.media_ssrc);
-            uint16_t seqs[512];
-            int n = mrtc_rtcp_nack_seqs(&p.u.nack, seqs, 512);
-            if (s && n > 0)
-                mrtc_pc_sender_resend(s, now, seqs, (size_t)n);
+            if (!s)
+                break;
+            mrtc_rtp_send_stats_on_nack(&s->stats, 1); /* W3C nackCount: NACK packets */
+            /* Each FCI entry (RFC 4585 6.2.1): PID and a bitmask of the 16 following. */
+            for (size_t i = 0; i < p.u.nack.n_fci; i++) {
+                const uint8_t *e = p.u.nack.fci + 4 * i;
+                uint16_t pid = (uint16_t)(e[0] << 8 | e[1]);
+                uint16_t blp = (uint16_t)(e[2] << 8 | e[3]);
+                uint16_t seqs[17];
+                size_t n = 0;
+                seqs[n++] = pid;
+                for (unsigned b = 0; b < 16; b++) {
+                    if (blp & (1u << b))
+                        seqs[n++] = (uint16_t)(pid + b + 1);
+                }
+                mrtc_pc_sender_resend(s, now, seqs, n);
+            }
             break;
         }
         case MRTC_RTCP_PLI:
@@ -254,7 +269,9 @@ void mrtc_pc_rtcp_handle(mrtc_pc *pc, mrtc_time now, const uint8_t *data, size_t
             for (size_t i = 0; i < p.u.fir.n_entries; i++) {
                 mrtc_rtcp_fir_entry e = mrtc_rtcp_fir_get(&p.u.fir, i);
                 s = sender_by_ssrc(pc, e.ssrc);
-                if (s) {
+                /* RFC 5104 4.3.1.2: a repeated sequence number is the same request. */
+                if (s && s->last_fir_seq != (int)e.seq) {
+                    s->last_fir_seq = e.seq;
                     s->fir_received++;
                     if (s->track)
                         mrtc_track_request_keyframe(s->track);

@@ -16,6 +16,7 @@
  * PeerConnections, TCP.
  */
 #include "core/pc.h"
+#include "core/runtime_hooks.h"
 
 #include "core/util/alloc.h"
 #include "core/util/log.h"
@@ -72,6 +73,7 @@ struct mrtc_runtime {
     bool buf_busy;
     mrtc_time armed;  /* when the timer fires (MRTC_TIME_NEVER: stopped) */
     bool in_timer;    /* inside on_timer: it re-arms once at the end */
+    mrtc_runtime_hook *hooks; /* close hooks (core/runtime_hooks.h) */
 };
 
 static mrtc_runtime *rt_of(mrtc_io *io)
@@ -472,6 +474,34 @@ int mrtc_runtime_post(mrtc_runtime *rt, mrtc_runtime_post_cb fn, void *user)
     return err;
 }
 
+int mrtc_runtime_hook_add(mrtc_runtime *rt, mrtc_runtime_hook *h)
+{
+    if (rt->closing)
+        return MRTC_ECLOSED;
+    h->rt = rt;
+    h->prev = NULL;
+    h->next = rt->hooks;
+    if (rt->hooks)
+        rt->hooks->prev = h;
+    rt->hooks = h;
+    return 0;
+}
+
+void mrtc_runtime_hook_remove(mrtc_runtime_hook *h)
+{
+    mrtc_runtime *rt = h->rt;
+    if (!rt)
+        return;
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        rt->hooks = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    h->prev = h->next = NULL;
+    h->rt = NULL;
+}
+
 int mrtc_runtime_close(mrtc_runtime *rt, mrtc_runtime_close_cb close_cb, void *user)
 {
     if (!rt)
@@ -484,6 +514,11 @@ int mrtc_runtime_close(mrtc_runtime *rt, mrtc_runtime_close_cb close_cb, void *u
         return MRTC_ECLOSED;
     rt->close_cb = close_cb;
     rt->close_user = user;
+    while (rt->hooks) {
+        mrtc_runtime_hook *h = rt->hooks;
+        mrtc_runtime_hook_remove(h);
+        h->fn(h->arg);
+    }
     for (rt_pc *p = rt->pcs; p; p = p->next)
         mrtc_pc_close_silently(p->pc);
     uv_timer_stop(&rt->timer);

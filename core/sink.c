@@ -35,6 +35,7 @@ struct mrtc_speaker {
     mrtc_mixer *mixer;
     mrtc_audio_playback *playback;
     mrtc_time next_due; /* NEVER until an input delivered audio */
+    bool starting;      /* audio arrived: the next tick starts the 20 ms cadence */
 };
 
 struct mrtc_sink {
@@ -212,6 +213,10 @@ void mrtc_speaker_handle_timeout(mrtc_speaker *sp, mrtc_time now)
 {
     int16_t mix[MRTC_AUDIO_FRAME_SAMPLES];
     int guard = 0;
+    if (sp->starting) {
+        sp->starting = false;
+        sp->next_due = now;
+    }
     while (sp->next_due <= now && guard++ < 10) {
         mrtc_mixer_mix(sp->mixer, mix, MRTC_AUDIO_FRAME_SAMPLES);
         (void)mrtc_audio_playback_write(sp->playback, mix, MRTC_AUDIO_FRAME_SAMPLES);
@@ -280,8 +285,10 @@ void mrtc_sink_deliver_audio(mrtc_sink *s, const mrtc_audio_frame *f)
         break;
     case SINK_SPEAKER:
         (void)mrtc_mixer_input_push(s->input, f->samples, f->frames);
-        if (s->speaker->next_due == MRTC_TIME_NEVER)
-            s->speaker->next_due = 0; /* start mixing at the next tick */
+        if (s->speaker->next_due == MRTC_TIME_NEVER) {
+            s->speaker->next_due = 0; /* due at once: the tick sets the cadence from now */
+            s->speaker->starting = true;
+        }
         break;
     case SINK_CALLBACKS:
         if (s->cbs.audio)

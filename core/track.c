@@ -581,7 +581,9 @@ static int encode_video(mrtc_track *t, mrtc_time now, const mrtc_video_frame *in
 int mrtc_track_push_video(mrtc_track *t, const mrtc_video_frame *f)
 {
     if (!t || !f || t->kind != MRTC_MEDIA_VIDEO || t->src_type != MRTC_VIDEO_SOURCE_APP ||
-        f->width != t->width || f->height != t->height || !f->y || !f->u || !f->v)
+        f->width != t->width || f->height != t->height || !f->y || !f->u || !f->v ||
+        f->stride_y < (int)f->width || f->stride_u < (int)((f->width + 1u) / 2) ||
+        f->stride_v < (int)((f->width + 1u) / 2))
         return MRTC_EINVAL;
     mrtc_time now = mrtc_pc_sender_now(t->n_senders ? t->senders[0] : NULL);
     if (t->next_due != MRTC_TIME_NEVER && now > t->next_due)
@@ -616,6 +618,16 @@ void mrtc_track_handle_timeout(mrtc_track *t, mrtc_time now)
         return;
     if (t->next_due == MRTC_TIME_NEVER)
         t->next_due = now; /* the first active sender: start now */
+    if (now - t->next_due > MAX_CATCH_UP * t->period) {
+        /* Far behind: no sender was active for a while (or the loop stalled). The missed
+         * time is skipped (timestamps jump by it, as after a pause) instead of sending a
+         * burst of old frames. */
+        uint64_t missed = (now - t->next_due) / t->period;
+        t->next_due += missed * t->period;
+        t->ts += (uint32_t)(missed * (t->kind == MRTC_MEDIA_AUDIO ? MRTC_AUDIO_FRAME_SAMPLES
+                                                                  : 90000u / t->fps));
+        t->frame_no += missed;
+    }
     if (t->kind == MRTC_MEDIA_AUDIO) {
         int16_t pcm[MRTC_AUDIO_FRAME_SAMPLES];
         int n = 0;

@@ -233,8 +233,11 @@ check_rec() {
   local base="$WORK/rec-$me/${!oid}"
   [ -s "$base-audio.wav" ] || fail "$me did not record $other's audio as $base-audio.wav"
   [ -s "$base-video.ivf" ] || fail "$me did not record $other's video as $base-video.ivf"
+  # Real processes on a shared machine (and under ASan): a stalled loop can leave a hole of a
+  # few frames, so the gap bound here only catches audio that stopped; the 20 ms bound is
+  # checked on the virtual clock (tests/sim/test_media_sim.c).
   "$CHECK_BIN" wav "$base-audio.wav" --expect-hz "$hz" --tolerance-hz 10 --skip-seconds 1 \
-    --max-gap-ms 60 >"$WORK/$me-$other-wav.json" ||
+    --max-gap-ms 300 >"$WORK/$me-$other-wav.json" ||
     fail "$me's recording of $other's audio: $(cat "$WORK/$me-$other-wav.json")"
   local min
   min=$(frames_min "$me" "$other" "$fps")
