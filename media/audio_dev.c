@@ -45,7 +45,7 @@
 #include <strings.h>
 
 #define LOG_TAG "audio"
-#define BLOCK 480            /* frames converted at a time (10 ms at 48 kHz) */
+#define BLOCK 480 /* frames converted at a time (10 ms at 48 kHz) */
 /* The least latency asked of the host API, in ms; MESHRTC_AUDIO_LATENCY_MS overrides it.
  * PortAudio's own choice for ALSA's pulse plugin (9 ms) glitches as soon as the machine is
  * busy; see docs/audio.md. */
@@ -109,8 +109,8 @@ typedef void (*alsa_error_handler)(const char *file, int line, const char *funct
 typedef int (*alsa_set_handler_fn)(alsa_error_handler handler);
 typedef void (*jack_set_fn)(void (*func)(const char *msg));
 
-static void alsa_quiet(const char *file, int line, const char *function, int err,
-                       const char *fmt, ...)
+static void alsa_quiet(const char *file, int line, const char *function, int err, const char *fmt,
+                       ...)
 {
 }
 
@@ -126,8 +126,8 @@ static void jack_to_stderr(const char *msg)
 
 static void quiet_host_libraries(bool quiet)
 {
-    alsa_set_handler_fn alsa = (alsa_set_handler_fn)dlsym(RTLD_DEFAULT,
-                                                         "snd_lib_error_set_handler");
+    alsa_set_handler_fn alsa =
+        (alsa_set_handler_fn)dlsym(RTLD_DEFAULT, "snd_lib_error_set_handler");
     jack_set_fn jack_error = (jack_set_fn)dlsym(RTLD_DEFAULT, "jack_set_error_function");
     jack_set_fn jack_info = (jack_set_fn)dlsym(RTLD_DEFAULT, "jack_set_info_function");
 
@@ -259,8 +259,7 @@ static int choose_format(PaDeviceIndex idx, bool input, unsigned want, PaStreamP
     memset(sp, 0, sizeof *sp);
     sp->device = idx;
     sp->sampleFormat = paInt16;
-    sp->suggestedLatency =
-        input ? info->defaultLowInputLatency : info->defaultLowOutputLatency;
+    sp->suggestedLatency = input ? info->defaultLowInputLatency : info->defaultLowOutputLatency;
     double min_latency = DEFAULT_LATENCY_MS / 1000.0;
     const char *env = getenv("MESHRTC_AUDIO_LATENCY_MS");
     if (env && atoi(env) > 0 && atoi(env) <= 2000)
@@ -382,8 +381,7 @@ static void common_stats(const dev_common *d, mrtc_audio_dev_stats *out)
 
 /* Audio thread. */
 static int capture_cb(const void *input, void *output, unsigned long frames,
-                      const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
-                      void *user)
+                      const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags, void *user)
 {
     mrtc_audio_capture *c = user;
     note_callback(&c->d, frames, flags);

@@ -102,9 +102,9 @@ void mrtc_audio_playback_stats(const mrtc_audio_playback *p, mrtc_audio_dev_stat
 /* ---- Devices ---- */
 
 typedef struct mrtc_audio_device_info {
-    int index;                          /* PortAudio device index, usable as a device name */
+    int index; /* PortAudio device index, usable as a device name */
     char name[MRTC_AUDIO_DEV_NAME_MAX];
-    char host_api[32];                  /* "ALSA", "JACK Audio Connection Kit", ... */
+    char host_api[32]; /* "ALSA", "JACK Audio Connection Kit", ... */
     unsigned max_input_channels, max_output_channels;
     unsigned default_rate; /* Hz */
     bool default_input, default_output;

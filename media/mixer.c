@@ -174,8 +174,7 @@ void mrtc_mixer_mix(mrtc_mixer *m, int16_t *out, size_t frames)
         size_t block = frames < BLOCK ? frames : BLOCK;
         memset(m->acc, 0, block * ch * sizeof m->acc[0]);
         for (mrtc_mixer_input *in = m->head; in; in = in->next) {
-            size_t got = mrtc_ring_read(in->fifo, m->scratch, block * in->channels) /
-                         in->channels;
+            size_t got = mrtc_ring_read(in->fifo, m->scratch, block * in->channels) / in->channels;
             in->mixed += got;
             if (got < block && in->started) {
                 in->underruns++;

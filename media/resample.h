@@ -49,8 +49,8 @@ size_t mrtc_resampler_input_for(const mrtc_resampler *rs, size_t out_frames);
  * out_cap is below mrtc_resampler_output_for(rs, in_frames) (then nothing is consumed);
  * MRTC_EINVAL for NULL arguments or in_frames above MRTC_RESAMPLE_MAX_INPUT. Output samples
  * saturate at the int16 range. */
-int mrtc_resampler_process(mrtc_resampler *rs, const int16_t *in, size_t in_frames,
-                           int16_t *out, size_t out_cap, size_t *out_frames);
+int mrtc_resampler_process(mrtc_resampler *rs, const int16_t *in, size_t in_frames, int16_t *out,
+                           size_t out_cap, size_t *out_frames);
 
 /* The frames of input the converter holds back before they influence output (its latency
  * in input frames; 0 for equal rates). */

@@ -27,14 +27,14 @@
 
 struct mrtc_ring {
     /* Producer side: written only by the producer. */
-    atomic_size_t head;     /* samples ever written */
-    size_t producer_tail;   /* the producer's last view of tail */
+    atomic_size_t head;   /* samples ever written */
+    size_t producer_tail; /* the producer's last view of tail */
     _Atomic uint64_t overruns, overrun_samples;
     char pad_producer[CACHE_LINE];
 
     /* Consumer side: written only by the consumer. */
-    atomic_size_t tail;     /* samples ever read */
-    size_t consumer_head;   /* the consumer's last view of head */
+    atomic_size_t tail;   /* samples ever read */
+    size_t consumer_head; /* the consumer's last view of head */
     _Atomic uint64_t underruns, underrun_samples;
     char pad_consumer[CACHE_LINE];
 

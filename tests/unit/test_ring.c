@@ -157,10 +157,10 @@ static void test_discard(void)
 
 typedef struct thread_ctx {
     mrtc_ring *r;
-    uint64_t dropped_by_ring;  /* producer: samples write() did not take (resent after) */
-    uint64_t short_writes;     /* producer: writes that did not take everything */
-    uint64_t received;         /* consumer */
-    uint64_t mismatches;       /* consumer */
+    uint64_t dropped_by_ring; /* producer: samples write() did not take (resent after) */
+    uint64_t short_writes;    /* producer: writes that did not take everything */
+    uint64_t received;        /* consumer */
+    uint64_t mismatches;      /* consumer */
     uint64_t first_mismatch_at;
 } thread_ctx;
 
