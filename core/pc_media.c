@@ -370,6 +370,8 @@ void mrtc_pc_sender_send_frame(pc_sender *s, mrtc_time now, const mrtc_encoded_f
         send_packet(s, now, f, false, f->data, f->len);
         return;
     }
+    if (f->has_tid)
+        mrtc_vp8_packetizer_set_layer(&s->vp8, f->tid, f->layer_sync, f->tl0picidx);
     if (mrtc_vp8_packetizer_frame(&s->vp8, f->data, f->len, PC_RTP_MAX_PAYLOAD) <= 0)
         return;
     uint8_t payload[PC_RTP_MAX_PAYLOAD + MRTC_VP8_DESC_MAX_LEN];

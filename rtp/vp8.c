@@ -171,6 +171,22 @@ static void packetizer_desc(const mrtc_vp8_packetizer *p, mrtc_vp8_desc *d, bool
     d->has_picture_id = true;
     d->picture_id_long = !p->picture_id_short;
     d->picture_id = p->picture_id;
+    if (p->layers) {
+        d->has_tid = true;
+        d->tid = p->tid;
+        d->layer_sync = p->layer_sync;
+        d->has_tl0picidx = true;
+        d->tl0picidx = p->tl0picidx;
+    }
+}
+
+void mrtc_vp8_packetizer_set_layer(mrtc_vp8_packetizer *p, uint8_t tid, bool layer_sync,
+                                   uint8_t tl0picidx)
+{
+    p->layers = true;
+    p->tid = tid & 3;
+    p->layer_sync = layer_sync;
+    p->tl0picidx = tl0picidx;
 }
 
 int mrtc_vp8_packetizer_frame(mrtc_vp8_packetizer *p, const uint8_t *frame, size_t len,

@@ -71,7 +71,18 @@ typedef struct mrtc_vp8_packetizer {
     size_t chunk, extra; /* bytes per payload, and how many payloads get one more */
     size_t index;
     bool active;
+    /* Temporal layering of the frames (RFC 7741 T, Y, L, TL0PICIDX), when set */
+    bool layers;
+    uint8_t tid;
+    bool layer_sync;
+    uint8_t tl0picidx;
 } mrtc_vp8_packetizer;
+
+/* The temporal layer of the next frames (until called again): every payload then carries
+ * TID, the layer sync bit and TL0PICIDX (RFC 7741 section 4.2), as encoders with temporal
+ * layers send them. */
+void mrtc_vp8_packetizer_set_layer(mrtc_vp8_packetizer *p, uint8_t tid, bool layer_sync,
+                                   uint8_t tl0picidx);
 
 /* Starts at PictureID first_picture_id (reduced to its width). */
 void mrtc_vp8_packetizer_init(mrtc_vp8_packetizer *p, uint16_t first_picture_id,

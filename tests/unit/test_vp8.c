@@ -184,6 +184,42 @@ static void test_desc_invalid(void)
 
 /* ---- Packetizer ---- */
 
+/* With temporal layers every payload carries TID, Y and TL0PICIDX (RFC 7741 4.2), and the
+ * payload sizes account for the longer descriptor. */
+static void test_packetizer_layers(void)
+{
+    mrtc_vp8_packetizer p;
+    uint8_t frame[40], out[64];
+    bool m = false;
+    memset(frame, 0xAB, sizeof frame);
+    mrtc_vp8_packetizer_init(&p, 5, false);
+    mrtc_vp8_packetizer_set_layer(&p, 2, true, 77);
+    int n = mrtc_vp8_packetizer_frame(&p, frame, sizeof frame, 26);
+    CHECK(n >= 2);
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        int len = mrtc_vp8_packetizer_next(&p, out, sizeof out, &m);
+        CHECK(len > 0 && len <= 26);
+        mrtc_vp8_desc d;
+        int dl = mrtc_vp8_desc_parse(&d, out, (size_t)len);
+        CHECK_EQ(dl, 6); /* X, I (15-bit), L, T/Y/K byte */
+        CHECK(d.has_tid && d.tid == 2 && d.layer_sync);
+        CHECK(d.has_tl0picidx && d.tl0picidx == 77);
+        CHECK_EQ(d.picture_id, 5);
+        CHECK_EQ(d.start, i == 0);
+        total += (size_t)(len - dl);
+    }
+    CHECK(m);
+    CHECK_EQ(total, sizeof frame);
+    /* The next frame keeps the layer until it is set again. */
+    mrtc_vp8_packetizer_set_layer(&p, 0, false, 78);
+    CHECK_EQ(mrtc_vp8_packetizer_frame(&p, frame, 10, 64), 1);
+    int len = mrtc_vp8_packetizer_next(&p, out, sizeof out, &m);
+    mrtc_vp8_desc d;
+    CHECK_EQ(mrtc_vp8_desc_parse(&d, out, (size_t)len), 6);
+    CHECK(d.tid == 0 && !d.layer_sync && d.tl0picidx == 78 && d.picture_id == 6);
+}
+
 static void test_packetizer(void)
 {
     mrtc_vp8_packetizer p;
@@ -622,5 +658,6 @@ int main(void)
     RUN(test_assembler_stream);
     RUN(test_assembler_limits);
     RUN(test_frame_header);
+    RUN(test_packetizer_layers);
     return test_finish();
 }
