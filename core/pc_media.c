@@ -591,12 +591,19 @@ static mrtc_transceiver *route(mrtc_pc *pc, const mrtc_rtp_packet *p, bool *is_r
 {
     *is_rtx = false;
     *bind = false;
+    /* The MID is read once per extension id (with BUNDLE every section has the same one). */
+    uint8_t read_id = 0;
+    bool have_mid = false;
+    char mid[PC_MID_MAX + 1];
     for (mrtc_transceiver *t = pc->tr_head; t; t = t->next) {
         if (!t->media || t->removed || !t->media->rcv.receiving || !t->media->snd.mid_ext)
             continue;
-        const mrtc_rtp_ext *e = mrtc_rtp_find_ext(p, t->media->snd.mid_ext);
-        char mid[PC_MID_MAX + 1];
-        if (e && mrtc_rtp_ext_read_mid(e, mid, sizeof mid) >= 0) {
+        if (t->media->snd.mid_ext != read_id) {
+            read_id = t->media->snd.mid_ext;
+            const mrtc_rtp_ext *e = mrtc_rtp_find_ext(p, read_id);
+            have_mid = e && mrtc_rtp_ext_read_mid(e, mid, sizeof mid) >= 0;
+        }
+        if (have_mid) {
             if (strcmp(mid, t->mid) != 0)
                 continue;
             const pc_receiver *r = &t->media->rcv;
