@@ -14,7 +14,10 @@
  *   - sockets are opened with bind() (one per local base address) and closed together with
  *     unbind_all(); the host delivers each received datagram with mrtc_pc_handle_datagram();
  *   - when mrtc_pc_dispatch() reports the PeerConnection finished closing, the host forgets
- *     it (detach) before it is freed.
+ *     it (detach) before it is freed;
+ *   - mDNS (core/pc_mdns.c resolves browsers' ".local" candidates): queries go out with
+ *     mdns_send() on one interface at a time, and the host hands every mDNS datagram it
+ *     receives to mrtc_pc_handle_mdns() of each of its PeerConnections.
  */
 #ifndef MRTC_CORE_IO_H
 #define MRTC_CORE_IO_H
@@ -25,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct mrtc_pc;
 
@@ -60,11 +64,24 @@ typedef struct mrtc_io_ops {
     /* Adds pc to the host's list (at creation) / removes it (just before it is freed). */
     int (*attach)(mrtc_io *io, struct mrtc_pc *pc);
     void (*detach)(mrtc_io *io, struct mrtc_pc *pc);
+    /* Sends one mDNS message (RFC 6762) to 224.0.0.251:5353 out of the interface whose IPv4
+     * address is ifaddr (its port is ignored), and through no other interface. The host
+     * opens its one mDNS socket on first use (port 5353 shared with other responders when it
+     * can, RFC 6762 section 5.2; an ephemeral port otherwise, which makes responders answer
+     * by unicast, section 6.7) and from then on hands every mDNS datagram it receives to
+     * mrtc_pc_handle_mdns() of each of its PeerConnections. NULL for a host without mDNS.
+     * Best effort: returns 0, MRTC_EINVAL (ifaddr not IPv4), MRTC_EIO or MRTC_ENOMEM. */
+    int (*mdns_send)(mrtc_io *io, const mrtc_addr *ifaddr, const uint8_t *data, size_t len);
 } mrtc_io_ops;
 
 struct mrtc_io {
     const mrtc_io_ops *ops;
     const mrtc_rand *rand; /* ICE credentials, tie-breakers, transaction ids */
 };
+
+/* The host received an mDNS datagram (from: its source). Borrowed for the call; pc only
+ * looks at it while it resolves names (core/pc_mdns.c). */
+void mrtc_pc_handle_mdns(struct mrtc_pc *pc, const mrtc_addr *from, const uint8_t *data,
+                         size_t len);
 
 #endif

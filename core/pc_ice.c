@@ -20,8 +20,11 @@
  *     connection and connection states are derived with core/states.c from it and the DTLS
  *     transport's state (core/pc_transport.c).
  *
- * Not done: TURN, mDNS name resolution of remote candidates, the ice-candidate-error event
- * (the agent does not report server failures).
+ *   - Remote ".local" candidates (browsers' mDNS names) stay pending in the agent while
+ *     core/pc_mdns.c resolves them.
+ *
+ * Not done: TURN, resolving other hostnames (FQDN candidates stay unpaired), the
+ * ice-candidate-error event (the agent does not report server failures).
  */
 #include "core/pc_impl.h"
 #include "core/pc_media.h"
@@ -202,6 +205,7 @@ void mrtc_pc_ice_gen_free(pc_gen *g)
 
 void mrtc_pc_ice_free(mrtc_pc *pc)
 {
+    mrtc_pc_mdns_free(pc);
     mrtc_pc_ice_gen_free(pc->gen_next);
     mrtc_pc_ice_gen_free(pc->gen);
     pc->gen_next = NULL;
@@ -253,8 +257,10 @@ static void bind_sockets(mrtc_pc *pc)
 
 int mrtc_pc_ice_gather(mrtc_pc *pc, pc_gen *g)
 {
-    if (!pc->sockets_bound)
+    if (!pc->sockets_bound) {
         bind_sockets(pc);
+        mrtc_pc_mdns_sockets_ready(pc);
+    }
     if (g->hosts_added)
         return 0;
     g->hosts_added = true;
@@ -278,6 +284,8 @@ static int add_candidate_to(mrtc_pc *pc, pc_gen *g, const mrtc_ice_candidate *c)
     if (err == MRTC_ENOTSUP || err == MRTC_ESTATE || err == MRTC_ENOBUFS) {
         MRTC_DEBUG(LOG_TAG, "%s: remote candidate ignored: %s", pc->name, mrtc_err_name(err));
         err = 0;
+    } else if (err == 0 && c->addr.family == MRTC_AF_NONE && mrtc_ice_candidate_is_mdns(c)) {
+        mrtc_pc_mdns_resolve(pc, g, c->hostname); /* kept pending by the agent until then */
     }
     return err;
 }
@@ -444,6 +452,8 @@ void mrtc_pc_handle_timeout(mrtc_pc *pc)
         if (gens[i] && mrtc_ice_agent_next_timeout(gens[i]->agent) <= now)
             mrtc_ice_agent_handle_timeout(gens[i]->agent, now);
     }
+    if (mrtc_pc_mdns_next_timeout(pc) <= now)
+        mrtc_pc_mdns_handle_timeout(pc, now);
     mrtc_pc_transport_handle_timeout(pc, now);
     mrtc_pc_media_handle_timeout(pc, now);
     mrtc_pc_flush(pc);
@@ -459,6 +469,7 @@ mrtc_time mrtc_pc_next_timeout(const mrtc_pc *pc)
     if (pc->gen_next)
         t = mrtc_time_min(t, mrtc_ice_agent_next_timeout(pc->gen_next->agent));
     t = mrtc_time_min(t, mrtc_pc_media_next_timeout(pc));
+    t = mrtc_time_min(t, mrtc_pc_mdns_next_timeout(pc));
     return mrtc_time_min(t, mrtc_pc_transport_next_timeout(pc));
 }
 

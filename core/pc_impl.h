@@ -175,6 +175,7 @@ struct mrtc_pc {
     mrtc_addr bases[PC_MAX_BASES];
     size_t n_bases;
     bool sockets_bound;
+    struct pc_mdns *mdns; /* names being resolved (core/pc_mdns.c); NULL until the first */
 
     /* DTLS and SCTP (core/pc_transport.c), data channels (core/pc_dc.c) */
     mrtc_dtls *dtls;
@@ -237,6 +238,16 @@ void mrtc_pc_ice_update_states(mrtc_pc *pc);
 /* The generation whose credentials the next offer/answer carries. */
 const pc_gen *mrtc_pc_ice_gen_for_description(const mrtc_pc *pc);
 mrtc_ice_transport_state mrtc_pc_ice_transport_state(const mrtc_pc *pc);
+
+/* core/pc_mdns.c */
+/* The agent of g accepted a remote candidate with the unresolved ".local" name: resolve it
+ * (the answer, or the timeout dropping it, reaches every generation holding the name). */
+void mrtc_pc_mdns_resolve(mrtc_pc *pc, pc_gen *g, const char *name);
+/* The sockets are bound (gathering started): queries for names that arrived before go out. */
+void mrtc_pc_mdns_sockets_ready(mrtc_pc *pc);
+mrtc_time mrtc_pc_mdns_next_timeout(const mrtc_pc *pc);
+void mrtc_pc_mdns_handle_timeout(mrtc_pc *pc, mrtc_time now);
+void mrtc_pc_mdns_free(mrtc_pc *pc);
 
 /* core/pc_transport.c */
 /* After a description was applied: creates DTLS once the role is known, gives it the

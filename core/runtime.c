@@ -10,19 +10,28 @@
  *     full scan after each timer run; between runs a PeerConnection that changed can only
  *     move the timer earlier, so a datagram costs O(1));
  *   - one uv_async that runs mrtc_runtime_post() work and delivers queued callbacks, so
- *     callbacks never run inside an API call.
+ *     callbacks never run inside an API call;
+ *   - one mDNS socket, opened by the first query (core/pc_mdns.c): 0.0.0.0:5353 shared with
+ *     other mDNS software (SO_REUSEADDR, RFC 6762 section 5.2), else an ephemeral port
+ *     (responders then answer by unicast, section 6.7). Each query leaves through the
+ *     interface of the PeerConnection's base address only (IP_MULTICAST_IF), which also joins
+ *     224.0.0.251 on that interface; IP_MULTICAST_ALL is off so group traffic of interfaces
+ *     nobody joined here is not received. Received datagrams go to every PeerConnection.
  *
  * Not done: name resolution (STUN/TURN server names), sockets shared between
- * PeerConnections, TCP.
+ * PeerConnections, TCP, IPv6 mDNS (ff02::fb).
  */
 #include "core/pc.h"
 #include "core/runtime_hooks.h"
 
+#include "core/io.h"
 #include "core/util/alloc.h"
 #include "core/util/log.h"
+#include "ice/mdns.h"
 #include "meshrtc/error.h"
 #include "meshrtc/runtime.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>
@@ -40,6 +49,7 @@ struct rt_sock {
     mrtc_pc *pc; /* NULL once unbound (closing) */
     mrtc_addr local;
     rt_sock *next;
+    bool is_mdns; /* the runtime's mDNS socket (not in the socks list) */
 };
 
 struct rt_post {
@@ -54,6 +64,7 @@ struct rt_pc {
 };
 
 #define RT_SOCKET_BUFFER (4 * 1024 * 1024)
+#define RT_MDNS_MAX_JOINED 16
 
 struct mrtc_runtime {
     mrtc_io io; /* first: the io pointer converts back to the runtime */
@@ -74,6 +85,9 @@ struct mrtc_runtime {
     mrtc_time armed;  /* when the timer fires (MRTC_TIME_NEVER: stopped) */
     bool in_timer;    /* inside on_timer: it re-arms once at the end */
     mrtc_runtime_hook *hooks; /* close hooks (core/runtime_hooks.h) */
+    rt_sock *mdns;            /* NULL until the first mDNS query */
+    mrtc_addr mdns_joined[RT_MDNS_MAX_JOINED]; /* interfaces joined to 224.0.0.251 */
+    size_t n_mdns_joined;
 };
 
 static mrtc_runtime *rt_of(mrtc_io *io)
@@ -132,11 +146,16 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
     mrtc_runtime *rt = s->rt;
     if (buf->base == (char *)rt->buf)
         rt->buf_busy = false;
-    if (nread <= 0 || !from || !s->pc || (flags & UV_UDP_PARTIAL))
+    if (nread <= 0 || !from || (flags & UV_UDP_PARTIAL) || (!s->pc && !s->is_mdns))
         return;
     mrtc_addr remote;
     if (mrtc_addr_from_sockaddr(&remote, from) != 0)
         return;
+    if (s->is_mdns) {
+        for (rt_pc *p = rt->pcs; p; p = p->next)
+            mrtc_pc_handle_mdns(p->pc, &remote, (const uint8_t *)buf->base, (size_t)nread);
+        return;
+    }
     mrtc_pc_handle_datagram(s->pc, &s->local, &remote, (const uint8_t *)buf->base, (size_t)nread);
 }
 
@@ -227,6 +246,92 @@ static int rt_send(mrtc_io *io, mrtc_pc *pc, const mrtc_transmit *t)
     return MRTC_ENOTFOUND;
 }
 
+/* ---- mDNS ----------------------------------------------------------------------------- */
+
+/* A UDP handle bound to 0.0.0.0:port, receiving; NULL on failure (the handle is closed). */
+static rt_sock *mdns_open_port(mrtc_runtime *rt, int port, unsigned flags)
+{
+    struct sockaddr_in sin;
+    rt_sock *s = mrtc_calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->rt = rt;
+    s->is_mdns = true;
+    if (uv_udp_init(rt->loop, &s->udp) != 0) {
+        mrtc_free(s);
+        return NULL;
+    }
+    s->udp.data = s;
+    rt->open_handles++;
+    int r = uv_ip4_addr("0.0.0.0", port, &sin);
+    if (r == 0)
+        r = uv_udp_bind(&s->udp, (const struct sockaddr *)&sin, flags);
+#ifdef IP_MULTICAST_ALL
+    uv_os_fd_t fd;
+    if (r == 0 && uv_fileno((uv_handle_t *)&s->udp, &fd) == 0) {
+        int off = 0;
+        (void)setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof off);
+    }
+#endif
+    if (r == 0)
+        r = uv_udp_set_multicast_ttl(&s->udp, 255); /* RFC 6762 section 11 */
+    if (r == 0)
+        r = uv_udp_set_multicast_loop(&s->udp, 1); /* responders on this host */
+    if (r == 0)
+        r = uv_udp_recv_start(&s->udp, on_alloc, on_recv);
+    if (r != 0) {
+        MRTC_DEBUG(LOG_TAG, "mDNS socket on port %d: %s", port, uv_strerror(r));
+        s->is_mdns = false;
+        uv_close((uv_handle_t *)&s->udp, on_handle_closed);
+        return NULL;
+    }
+    return s;
+}
+
+static int rt_mdns_send(mrtc_io *io, const mrtc_addr *ifaddr, const uint8_t *data, size_t len)
+{
+    mrtc_runtime *rt = rt_of(io);
+    char ifstr[MRTC_ADDR_STRLEN];
+    if (ifaddr->family != MRTC_AF_INET)
+        return MRTC_EINVAL;
+    if (rt->handles_closing)
+        return MRTC_ECLOSED;
+    if (!rt->mdns) {
+        rt->mdns = mdns_open_port(rt, MRTC_MDNS_PORT, UV_UDP_REUSEADDR);
+        if (!rt->mdns) {
+            MRTC_INFO(LOG_TAG, "mDNS: port 5353 unavailable, querying from an ephemeral port");
+            rt->mdns = mdns_open_port(rt, 0, 0);
+        }
+        if (!rt->mdns)
+            return MRTC_EIO;
+    }
+    mrtc_addr_ip_str(ifaddr, ifstr, sizeof ifstr);
+    bool joined = false;
+    for (size_t i = 0; i < rt->n_mdns_joined && !joined; i++)
+        joined = mrtc_addr_ip_eq(&rt->mdns_joined[i], ifaddr);
+    if (!joined) {
+        int r = uv_udp_set_membership(&rt->mdns->udp, MRTC_MDNS_GROUP_V4, ifstr, UV_JOIN_GROUP);
+        if (r != 0)
+            MRTC_DEBUG(LOG_TAG, "mDNS: joining the group on %s: %s", ifstr, uv_strerror(r));
+        if (rt->n_mdns_joined < RT_MDNS_MAX_JOINED)
+            rt->mdns_joined[rt->n_mdns_joined++] = *ifaddr;
+    }
+    /* Never let the routing table pick the interface: no interface, no query. */
+    int r = uv_udp_set_multicast_interface(&rt->mdns->udp, ifstr);
+    struct sockaddr_in group;
+    if (r == 0)
+        r = uv_ip4_addr(MRTC_MDNS_GROUP_V4, MRTC_MDNS_PORT, &group);
+    if (r == 0) {
+        uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+        r = uv_udp_try_send(&rt->mdns->udp, &b, 1, (const struct sockaddr *)&group);
+    }
+    if (r < 0) {
+        MRTC_DEBUG(LOG_TAG, "mDNS query via %s dropped: %s", ifstr, uv_strerror(r));
+        return MRTC_EIO;
+    }
+    return 0;
+}
+
 static void on_timer(uv_timer_t *h);
 
 /* Starts the timer for `next`. From inside on_timer a due deadline waits 1 ms: libuv runs
@@ -310,6 +415,7 @@ static const mrtc_io_ops rt_ops = {
     .wake = rt_wake,
     .attach = rt_attach,
     .detach = rt_detach,
+    .mdns_send = rt_mdns_send,
 };
 
 /* ---- Loop callbacks ------------------------------------------------------------------- */
@@ -411,6 +517,11 @@ static void maybe_finish(mrtc_runtime *rt)
         return;
     }
     rt->handles_closing = true;
+    if (rt->mdns) {
+        uv_udp_recv_stop(&rt->mdns->udp);
+        uv_close((uv_handle_t *)&rt->mdns->udp, on_handle_closed);
+        rt->mdns = NULL;
+    }
     uv_close((uv_handle_t *)&rt->timer, on_handle_closed);
     uv_close((uv_handle_t *)&rt->async, on_handle_closed);
 }

@@ -4,12 +4,15 @@
  * an API call), with time, interfaces and the network supplied by the simulation.
  *
  * Not a network: routing, loss and delay belong to the simulator (tests/sim). Sockets are
- * bookkeeping only: a bound (address, port) owned by a PeerConnection.
+ * bookkeeping only: a bound (address, port) owned by a PeerConnection. The host's mDNS socket
+ * is <interface>:5353 once a query went out: datagrams to it (or to 224.0.0.251:5353) go to
+ * every PeerConnection's mrtc_pc_handle_mdns().
  */
 #include "core/vio.h"
 
 #include "core/pc.h"
 #include "core/util/alloc.h"
+#include "ice/mdns.h"
 #include "meshrtc/error.h"
 
 #include <string.h>
@@ -33,6 +36,8 @@ struct mrtc_vio {
     size_t n_pcs;
     uint16_t next_port;
     uint64_t sent;
+    bool mdns_open; /* mdns_send() was used: datagrams to <interface>:5353 are mDNS */
+    uint64_t mdns_sent;
 };
 
 static mrtc_vio *vio_of(mrtc_io *io)
@@ -104,6 +109,38 @@ static int v_send(mrtc_io *io, mrtc_pc *pc, const mrtc_transmit *t)
     return MRTC_ENOTFOUND;
 }
 
+static bool is_ifaddr(const mrtc_vio *v, const mrtc_addr *a)
+{
+    for (size_t i = 0; i < v->cfg.n_ifaddrs; i++) {
+        if (mrtc_addr_ip_eq(&v->ifs[i].addr, a))
+            return true;
+    }
+    return false;
+}
+
+/* An mDNS query leaves from <interface>:5353 for 224.0.0.251:5353 (RFC 6762 section 5.2). */
+static int v_mdns_send(mrtc_io *io, const mrtc_addr *ifaddr, const uint8_t *data, size_t len)
+{
+    mrtc_vio *v = vio_of(io);
+    if (ifaddr->family != MRTC_AF_INET)
+        return MRTC_EINVAL;
+    if (!is_ifaddr(v, ifaddr))
+        return MRTC_EADDR;
+    if (len > MRTC_TRANSMIT_MAX)
+        return MRTC_ETOOBIG;
+    mrtc_transmit t;
+    t.local = *ifaddr;
+    t.local.port = MRTC_MDNS_PORT;
+    mrtc_addr_parse_ip(&t.remote, MRTC_MDNS_GROUP_V4, MRTC_MDNS_PORT);
+    memcpy(t.data, data, len);
+    t.len = len;
+    v->mdns_open = true;
+    v->mdns_sent++;
+    if (v->cfg.send)
+        v->cfg.send(v->cfg.send_user, &t);
+    return 0;
+}
+
 static void v_wake(mrtc_io *io, mrtc_pc *pc)
 {
     (void)io; /* next_timeout is polled by the simulation */
@@ -140,6 +177,7 @@ static const mrtc_io_ops vio_ops = {
     .wake = v_wake,
     .attach = v_attach,
     .detach = v_detach,
+    .mdns_send = v_mdns_send,
 };
 
 void mrtc_vio_config_init(mrtc_vio_config *cfg)
@@ -187,6 +225,17 @@ mrtc_io *mrtc_vio_io(mrtc_vio *v)
 bool mrtc_vio_deliver(mrtc_vio *v, const mrtc_addr *to, const mrtc_addr *from, const uint8_t *data,
                       size_t len)
 {
+    if (v->mdns_open && to->port == MRTC_MDNS_PORT && to->family == MRTC_AF_INET &&
+        (is_ifaddr(v, to) || (to->ip[0] == 224 && to->ip[1] == 0 && to->ip[2] == 0 &&
+                              to->ip[3] == 251))) {
+        /* Every PeerConnection sees it, as they share the host's one mDNS socket. */
+        mrtc_pc *snap[VIO_MAX_PCS];
+        size_t n = v->n_pcs;
+        memcpy(snap, v->pcs, n * sizeof snap[0]);
+        for (size_t i = 0; i < n; i++)
+            mrtc_pc_handle_mdns(snap[i], from, data, len);
+        return true;
+    }
     for (size_t i = 0; i < v->n_socks; i++) {
         if (v->socks[i].pc && mrtc_addr_eq(&v->socks[i].addr, to)) {
             mrtc_pc_handle_datagram(v->socks[i].pc, &v->socks[i].addr, from, data, len);
@@ -244,4 +293,9 @@ size_t mrtc_vio_pc_count(const mrtc_vio *v)
 uint64_t mrtc_vio_sent(const mrtc_vio *v)
 {
     return v->sent;
+}
+
+uint64_t mrtc_vio_mdns_sent(const mrtc_vio *v)
+{
+    return v->mdns_sent;
 }

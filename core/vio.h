@@ -37,7 +37,9 @@ void mrtc_vio_free(mrtc_vio *v);
 mrtc_io *mrtc_vio_io(mrtc_vio *v);
 
 /* A datagram for this host arrives at `to` from `from`. Returns false (dropped) when no
- * socket is bound at `to`. */
+ * socket is bound at `to`. Once the host sent an mDNS query, datagrams to one of its
+ * interface addresses at port 5353, or to 224.0.0.251:5353, are mDNS and handed to every
+ * PeerConnection (mrtc_pc_handle_mdns()). */
 bool mrtc_vio_deliver(mrtc_vio *v, const mrtc_addr *to, const mrtc_addr *from, const uint8_t *data,
                       size_t len);
 
@@ -54,5 +56,9 @@ size_t mrtc_vio_pc_count(const mrtc_vio *v);
 
 /* Datagrams sent and dropped (no route: the send callback is NULL). */
 uint64_t mrtc_vio_sent(const mrtc_vio *v);
+
+/* mDNS queries sent (io mdns_send(): a transmit from <interface>:5353 to 224.0.0.251:5353
+ * handed to the send callback). */
+uint64_t mrtc_vio_mdns_sent(const mrtc_vio *v);
 
 #endif

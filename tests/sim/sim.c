@@ -3,8 +3,9 @@
  * ordered by (delivery time, send order), link models (loss, delay, jitter, reordering,
  * duplication, bandwidth with a tail-drop queue, blackholes), NATs with
  * endpoint-independent mapping (RFC 4787 section 4.1) and full-cone or port-restricted
- * filtering (section 5), a minimal STUN Binding server (RFC 8489), and a driver loop for
- * sans-IO nodes on a virtual clock.
+ * filtering (section 5), a minimal STUN Binding server (RFC 8489), an mDNS responder that
+ * answers A/AAAA questions for registered names (RFC 6762, by unicast), and a driver loop
+ * for sans-IO nodes on a virtual clock.
  *
  * Not modelled: IP fragmentation and MTU, ICMP errors, NAT mapping timeouts, hairpinning,
  * address-dependent mapping (symmetric NAT), TCP.
@@ -13,6 +14,7 @@
 
 #include "core/util/alloc.h"
 #include "core/util/rand.h"
+#include "ice/mdns.h"
 #include "ice/stun.h"
 #include "meshrtc/error.h"
 
@@ -69,6 +71,11 @@ typedef struct binding {
     int node;
 } binding;
 
+typedef struct mdns_entry {
+    char name[MRTC_MDNS_NAME_MAX + 1];
+    mrtc_addr addr;
+} mdns_entry;
+
 typedef struct stun_srv {
     mrtc_addr addr;
     mrtc_transmit *q;
@@ -97,6 +104,8 @@ struct sim_net {
     size_t n_binds, cap_binds;
     stun_srv **stuns;
     size_t n_stuns, cap_stuns;
+    mdns_entry *mdns;
+    size_t n_mdns, cap_mdns;
     sim_stats stats;
     void (*trace)(void *user, const char *line);
     void *trace_user;
@@ -207,6 +216,7 @@ void sim_net_free(sim_net *net)
         mrtc_free(net->stuns[i]);
     }
     mrtc_free(net->stuns);
+    mrtc_free(net->mdns);
     mrtc_free(net->heap);
     mrtc_free(net->rules);
     mrtc_free(net->flows);
@@ -480,6 +490,65 @@ static void schedule(sim_net *net, const mrtc_addr *from, const mrtc_addr *to,
     heap_push(net, x);
 }
 
+static bool is_mdns_group(const mrtc_addr *a)
+{
+    return a->family == MRTC_AF_INET && a->port == MRTC_MDNS_PORT && a->ip[0] == 224 &&
+           a->ip[1] == 0 && a->ip[2] == 0 && a->ip[3] == 251;
+}
+
+/* A query reached the group: answer its questions for registered names by unicast. */
+static void mdns_query(sim_net *net, const mrtc_addr *from, const mrtc_transmit *t)
+{
+    mrtc_mdns_msg *m = mrtc_malloc(sizeof *m);
+    net->stats.mdns_queries++;
+    if (!m)
+        return;
+    if (mrtc_mdns_parse(m, t->data, t->len) != 0 || m->response) {
+        mrtc_free(m);
+        return;
+    }
+    for (size_t q = 0; q < m->n_questions; q++) {
+        for (size_t i = 0; i < net->n_mdns; i++) {
+            const mdns_entry *e = &net->mdns[i];
+            uint16_t want = e->addr.family == MRTC_AF_INET ? MRTC_MDNS_TYPE_A : MRTC_MDNS_TYPE_AAAA;
+            uint16_t qt = m->questions[q].qtype;
+            if (!mrtc_mdns_name_eq(m->questions[q].name, e->name) ||
+                (qt != want && qt != MRTC_MDNS_TYPE_ANY))
+                continue;
+            mrtc_transmit r;
+            int n = mrtc_mdns_build_answer(r.data, sizeof r.data, e->name, &e->addr, 120);
+            if (n <= 0)
+                continue;
+            r.len = (size_t)n;
+            r.local = e->addr;
+            r.local.port = MRTC_MDNS_PORT;
+            r.remote = *from;
+            const sim_link *l = find_link(net, &r.local, from);
+            if (l->blackhole || (l->loss > 0 && unit(net) < l->loss))
+                continue;
+            net->stats.mdns_answers++;
+            trace(net, "%llu mdns-answer %s", (unsigned long long)net->now, e->name);
+            schedule(net, &r.local, from, &r, net->now + l->delay);
+        }
+    }
+    mrtc_free(m);
+}
+
+int sim_net_add_mdns_name(sim_net *net, const char *name, const mrtc_addr *addr)
+{
+    uint8_t probe[300];
+    if (!name || !addr || mrtc_mdns_build_answer(probe, sizeof probe, name, addr, 1) < 0 ||
+        strlen(name) > MRTC_MDNS_NAME_MAX)
+        return MRTC_EINVAL;
+    if (!grow((void **)&net->mdns, &net->cap_mdns, net->n_mdns + 1, sizeof *net->mdns))
+        return MRTC_ENOMEM;
+    mdns_entry *e = &net->mdns[net->n_mdns++];
+    snprintf(e->name, sizeof e->name, "%s", name);
+    e->addr = *addr;
+    e->addr.port = 0;
+    return 0;
+}
+
 void sim_net_send(sim_net *net, mrtc_time now, const mrtc_transmit *t)
 {
     char a[MRTC_ADDR_STRLEN], b[MRTC_ADDR_STRLEN];
@@ -507,6 +576,11 @@ void sim_net_send(sim_net *net, mrtc_time now, const mrtc_transmit *t)
     if ((net->drop && net->drop(net->drop_user, t)) || (l->loss > 0 && unit(net) < l->loss)) {
         net->stats.lost++;
         trace(net, "%llu lost %s > %s %zu", (unsigned long long)net->now, a, b, t->len);
+        return;
+    }
+    if (is_mdns_group(&to)) {
+        trace(net, "%llu mdns-query %s %zu", (unsigned long long)net->now, a, t->len);
+        mdns_query(net, &from, t);
         return;
     }
     mrtc_time at = net->now;

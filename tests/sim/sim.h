@@ -7,7 +7,7 @@
  * bandwidth limit with a tail-drop queue, and a blackhole that simulates a vanished peer.
  * Links are per direction between two addresses (port 0 matches any port), or the global
  * default. Optional NATs (endpoint-independent mapping, full-cone or port-restricted
- * filtering) and a built-in STUN server. Every random decision comes from one seeded
+ * filtering), a built-in STUN server and an mDNS responder. Every random decision comes from one seeded
  * generator, so a run is reproducible from its seed, and the order of deliveries at equal
  * times is the order of sending.
  *
@@ -66,6 +66,8 @@ typedef struct sim_stats {
     uint64_t blackholed;
     uint64_t unreachable; /* no node bound at the destination */
     uint64_t nat_dropped; /* no mapping, or filtered */
+    uint64_t mdns_queries; /* datagrams sent to 224.0.0.251:5353 (answered or not) */
+    uint64_t mdns_answers; /* responses the mDNS responder sent */
 } sim_stats;
 
 /* A network whose virtual clock starts at 0 and whose randomness comes from `seed`.
@@ -124,6 +126,15 @@ int sim_net_bind(sim_net *net, int node, const mrtc_addr *addr);
 /* A STUN server (RFC 8489 Binding: answers with XOR-MAPPED-ADDRESS) at addr. Returns 0
  * or an error. */
 int sim_net_add_stun_server(sim_net *net, const mrtc_addr *addr);
+
+/* The mDNS responder of the simulated link (RFC 6762): a query sent to 224.0.0.251:5353
+ * whose question names `name` (case-insensitive) with type A (IPv4 addr) or AAAA (IPv6) is
+ * answered one link delay later by a unicast response from addr:5353 to the querier's
+ * address and port (the link and loss rules of that direction apply). Queries themselves are
+ * never delivered (multicast is not modelled); each is counted in sim_stats.mdns_queries.
+ * Several names may be added. Returns 0, MRTC_EINVAL (malformed name or address) or
+ * MRTC_ENOMEM. */
+int sim_net_add_mdns_name(sim_net *net, const char *name, const mrtc_addr *addr);
 
 /* Runs the event loop: drains every node's transmits, stops when done(user) is true
  * (returns true), else advances the clock to the earliest delivery or node timeout and
