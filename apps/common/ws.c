@@ -10,7 +10,9 @@
  * then lws_context_destroy() again to free the context (calling it twice in a row frees
  * memory that pending close callbacks still use).
  *
- * It does not do: TLS, permessage-deflate, subprotocol negotiation, HTTP/2, or anything
+ * TLS (https:// and wss://) when given a certificate and key files (OpenSSL through lws).
+ *
+ * It does not do: permessage-deflate, subprotocol negotiation, HTTP/2, or anything
  * but static GET responses on the HTTP side.
  */
 #include "apps/common/ws.h"
@@ -390,7 +392,8 @@ int ws_server_start(uv_loop_t *loop, const ws_server_config *cfg, ws_server **ou
 {
     *out = NULL;
     ws_io_setup();
-    if (cfg->port < 0 || cfg->port > 65535 || !cfg->path || cfg->path[0] != '/') {
+    if (cfg->port < 0 || cfg->port > 65535 || !cfg->path || cfg->path[0] != '/' ||
+        !cfg->tls_cert != !cfg->tls_key) {
         snprintf(err, errlen, "bad server configuration (port or path)");
         return MRTC_EINVAL;
     }
@@ -437,6 +440,8 @@ int ws_server_start(uv_loop_t *loop, const ws_server_config *cfg, ws_server **ou
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    if (cfg->tls_cert)
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.foreign_loops = loops;
     info.user = s;
     info.port = CONTEXT_PORT_NO_LISTEN;
@@ -467,9 +472,18 @@ int ws_server_start(uv_loop_t *loop, const ws_server_config *cfg, ws_server **ou
     vinfo.protocols = s->protocols;
     vinfo.vhost_name = "meshrtc";
     vinfo.keepalive_timeout = 5;
+    vinfo.ssl_cert_filepath = cfg->tls_cert;
+    vinfo.ssl_private_key_filepath = cfg->tls_key;
+    /* HTTP/1.1 only: the page writer sends a body in one lws_write(), which HTTP/2 flow
+     * control would cut, and WebSockets over HTTP/2 (RFC 8441) are not needed. */
+    vinfo.alpn = "http/1.1";
     s->vh = lws_create_vhost(s->ctx, &vinfo);
     if (!s->vh) {
-        snprintf(err, errlen, "cannot listen on %s:%d", s->host, cfg->port);
+        if (cfg->tls_cert)
+            snprintf(err, errlen, "cannot listen on %s:%d with TLS (certificate %s, key %s)",
+                     s->host, cfg->port, cfg->tls_cert, cfg->tls_key);
+        else
+            snprintf(err, errlen, "cannot listen on %s:%d", s->host, cfg->port);
         s->state = SRV_DRAINING; /* releases itself once the loop runs */
         uv_idle_start(&s->idle, server_idle);
         return MRTC_EADDR;

@@ -54,6 +54,9 @@ typedef struct ws_server_config {
     size_t max_queued;         /* bytes queued to one connection before it is dropped; 8 MiB */
     uint32_t ping_interval_ms; /* WebSocket pings to every connection; 20000; 0: none */
     uint32_t idle_timeout_ms;  /* drop a connection silent this long; 60000; 0: never */
+    const char *tls_cert;      /* PEM certificate (chain) file: serve https:// and wss://;
+                                  NULL: plain TCP */
+    const char *tls_key;       /* PEM private key file; needed with tls_cert */
     const ws_http_page *pages; /* borrowed: must outlive the server; other GETs get 404 */
     size_t n_pages;
     ws_server_callbacks cb;

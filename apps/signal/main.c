@@ -1,10 +1,10 @@
 /*
- * meshrtc-signal: the room server of SIGNALING.md. Parses the command line, runs the server
- * (server.c) on a libuv loop until SIGINT or SIGTERM, then closes every connection and
- * exits 0. Bad arguments print one line and exit 2; a failure to listen exits 1.
+ * meshrtc-signal: the room server of SIGNALING.md, which also serves the browser client
+ * (web.h) at /. Parses the command line, runs the server (server.c) on a libuv loop until
+ * SIGINT or SIGTERM, then closes every connection and exits 0. Bad arguments print one line and exit 2; a failure to listen exits 1.
  *
- * It does not daemonise, write a pid file, or serve TLS (put a TLS proxy in front for
- * wss://).
+ * With --cert and --key it serves https:// and wss:// instead. It does not daemonise, write
+ * a pid file, or reload certificates.
  */
 #include "apps/common/cli.h"
 #include "apps/signal/server.h"
@@ -26,7 +26,8 @@
 static const char usage[] =
     "usage: " PROG " [options]\n"
     "\n"
-    "The meshrtc room server: WebSocket at ws://HOST:PORT/ws (protocol: SIGNALING.md).\n"
+    "The meshrtc room server: WebSocket at ws://HOST:PORT/ws (protocol: SIGNALING.md),\n"
+    "and a browser client at http://HOST:PORT/ that joins the same rooms.\n"
     "\n"
     "  --host ADDR          address to listen on (default 127.0.0.1)\n"
     "  --port N             port (default 8787; 0 picks a free one)\n"
@@ -35,6 +36,8 @@ static const char usage[] =
     "  --turn-secret S      mint TURN REST credentials for turn: URLs with this secret\n"
     "  --turn-ttl SECONDS   lifetime of minted credentials (default 86400)\n"
     "  --ice-server URL     stun:/turn: URL handed to every participant (repeatable)\n"
+    "  --cert FILE          PEM certificate: serve https:// and wss:// (needs --key)\n"
+    "  --key FILE           PEM private key of --cert\n"
     "  --help               this text\n";
 
 typedef struct args {
@@ -92,6 +95,8 @@ static int parse_args(int argc, char **argv, args *a)
             "--ice-server",
             "--ping-interval-ms",
             "--idle-timeout-ms",
+            "--cert",
+            "--key",
         };
         bool known = false;
         for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
@@ -144,12 +149,25 @@ static int parse_args(int argc, char **argv, args *a)
             if (!a->room_names[k])
                 return bad("out of memory");
             a->rooms[k] = (room_fixed){.name = a->room_names[k], .code = colon + 1};
+        } else if (strcmp(opt, "--cert") == 0 || strcmp(opt, "--key") == 0) {
+            FILE *f = *val ? fopen(val, "r") : NULL;
+            if (!f)
+                return bad("bad %s value '%s' (%s)", opt, val,
+                           *val ? strerror(errno) : "empty");
+            fclose(f);
+            if (opt[2] == 'c')
+                cfg->tls_cert = val;
+            else
+                cfg->tls_key = val;
         } else if (strcmp(opt, "--ice-server") == 0) {
             if (cfg->room.n_ice_urls >= MAX_LIST)
                 return bad("too many --ice-server options");
             a->ice[cfg->room.n_ice_urls++] = val;
         }
     }
+    if (!cfg->tls_cert != !cfg->tls_key)
+        return bad("%s needs %s too", cfg->tls_cert ? "--cert" : "--key",
+                   cfg->tls_cert ? "--key" : "--cert");
     cfg->room.rooms = a->rooms;
     cfg->room.ice_urls = a->ice;
     return 0;
@@ -187,6 +205,7 @@ int main(int argc, char **argv)
 {
     static args a;
     signal_server_config_init(&a.cfg);
+    a.cfg.page = true;
     int rc = parse_args(argc, argv, &a);
     if (rc) {
         for (size_t i = 0; i < MAX_LIST; i++)
@@ -208,7 +227,12 @@ int main(int argc, char **argv)
         return rc == MRTC_EINVAL ? 2 : 1;
     }
     char line[300];
-    snprintf(line, sizeof(line), "listening on ws://%s%s%s:%d/ws",
+    bool tls = a.cfg.tls_cert != NULL;
+    snprintf(line, sizeof(line), "listening on %s://%s%s%s:%d/ws", tls ? "wss" : "ws",
+             strchr(a.cfg.host, ':') ? "[" : "", a.cfg.host, strchr(a.cfg.host, ':') ? "]" : "",
+             signal_server_port(ap.server));
+    signal_server_log(stderr, line);
+    snprintf(line, sizeof(line), "browser page at %s://%s%s%s:%d/", tls ? "https" : "http",
              strchr(a.cfg.host, ':') ? "[" : "", a.cfg.host, strchr(a.cfg.host, ':') ? "]" : "",
              signal_server_port(ap.server));
     signal_server_log(stderr, line);

@@ -1,8 +1,8 @@
 /*
  * meshrtc-signal's server glue: WebSocket connection events go into the room logic, whose
  * outputs (frames, close requests, log lines) are drained into the WebSocket layer and the
- * log after every event. The path /ws carries the protocol; the HTTP side serves no page yet
- * (ws_server_config.pages is where a browser page plugs in).
+ * log after every event. The path /ws carries the protocol; with `page` set, GET /, /app.js
+ * and /style.css return the browser client embedded from apps/signal/web (web.h).
  *
  * It does not parse the protocol (room.c does) or speak WebSocket (ws.c does).
  */
@@ -10,6 +10,7 @@
 
 #include "apps/common/mem.h"
 #include "apps/common/ws.h"
+#include "apps/signal/web.h"
 
 #include <inttypes.h>
 #include <meshrtc.h>
@@ -128,6 +129,12 @@ int signal_server_start(uv_loop_t *loop, const signal_server_config *cfg, signal
     wc.max_message = cfg->room.max_frame ? cfg->room.max_frame : ROOM_MAX_FRAME;
     wc.ping_interval_ms = cfg->ping_interval_ms;
     wc.idle_timeout_ms = cfg->idle_timeout_ms;
+    wc.tls_cert = cfg->tls_cert;
+    wc.tls_key = cfg->tls_key;
+    if (cfg->page) {
+        wc.pages = signal_web_pages;
+        wc.n_pages = signal_web_n_pages;
+    }
     wc.cb.open = on_open;
     wc.cb.message = on_message;
     wc.cb.close = on_close;

@@ -7,6 +7,7 @@
 
 #include "apps/signal/room.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <uv.h>
@@ -21,11 +22,16 @@ typedef struct signal_server_config {
     uint32_t idle_timeout_ms;  /* 60000 */
     FILE *log;                 /* joins, leaves, refusals, one timestamped line each; stderr;
                                   NULL: silent */
+    const char *tls_cert;      /* PEM certificate file: https:// and wss://; NULL: plain */
+    const char *tls_key;       /* PEM private key file, with tls_cert */
+    bool page;                 /* serve the browser page (web.h) at /, /app.js, /style.css;
+                                  false (every GET is a 404); the program sets it */
 } signal_server_config;
 
 void signal_server_config_init(signal_server_config *cfg);
 
-/* Listens on ws://HOST:PORT/ws. Returns 0, or a negative MRTC_* code with a one-line reason
+/* Listens on ws://HOST:PORT/ws (and serves the page over HTTP on the same port when
+ * cfg->page). Returns 0, or a negative MRTC_* code with a one-line reason
  * in `err`: MRTC_EINVAL for a bad room configuration, MRTC_EADDR when it cannot listen. */
 int signal_server_start(uv_loop_t *loop, const signal_server_config *cfg, signal_server **out,
                         char *err, size_t errlen);
