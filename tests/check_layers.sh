@@ -35,7 +35,7 @@ if [ -d apps ]; then
   [ -n "$hits" ] && bad "apps/ includes library internals: $hits"
 fi
 
-hits=$(grep -rnE '/(work|root|home|farm)/' --include='*.[ch]' --include='*.sh' --include='*.txt' \
+hits=$(grep -rnE --exclude-dir=node_modules '/(work|root|home|farm)/' --include='*.[ch]' --include='*.sh' --include='*.txt' \
   --include='*.in' --include='*.mjs' --include='*.js' core ice dtls rtp sctp media apps include tests scripts .ci \
   CMakeLists.txt 2>/dev/null | grep -v 'tests/check_layers.sh' || true)
 [ -n "$hits" ] && bad "absolute path of a machine in a source file (use paths relative to the repo): $hits"
