@@ -17,6 +17,7 @@
 #include "apps/call/args.h"
 #include "apps/call/dcmsg.h"
 #include "apps/common/cli.h"
+#include "apps/common/http_msg.h"
 
 #include "apps/common/jsonutil.h"
 
@@ -35,11 +36,18 @@
 
 const char call_usage[] =
     "usage: meshrtc-call --signal ws://HOST:PORT/ws --room ROOM [options]\n"
+    "       meshrtc-call --signal http://HOST:PORT/offer | whip+http://HOST:PORT/PATH [options]\n"
+    "       meshrtc-call --listen http://ADDRESS:PORT/offer [options]\n"
     "\n"
     "Joins ROOM on a meshrtc room server and holds one PeerConnection with every other\n"
     "participant (full mesh), printing each peer's state changes.\n"
     "\n"
-    "  --signal URL        room server WebSocket URL (ws:// or wss://); required\n"
+    "  --signal URL        room server WebSocket URL (ws:// or wss://); required. Or\n"
+    "                      http://HOST:PORT/offer: post a JSON offer, apply the answer;\n"
+    "                      whip+http://HOST:PORT/PATH: a WHIP client (no --room)\n"
+    "  --listen URL        http://ADDRESS:PORT/offer: answer JSON offers posted there,\n"
+    "                      one peer per request (instead of --signal and --room)\n"
+    "  --bearer TOKEN      WHIP: send \"Authorization: Bearer TOKEN\"\n"
     "  --room NAME         room to join (1-64 of A-Z a-z 0-9 _ -); required\n"
     "  --name NAME         display name (up to 64 characters)\n"
     "  --code CODE         meeting code of the room\n"
@@ -111,6 +119,17 @@ static bool url_ok(const char *s)
     return rest && *rest && *rest != '/';
 }
 
+/* --signal http://... / whip+http://... and --listen http://ADDRESS:PORT/PATH (a numeric
+ * address for --listen). */
+static bool http_url_ok(const char *s, const char *scheme, bool listen)
+{
+    http_url u;
+    if (http_url_parse(s, scheme, &u, NULL, 0) != 0)
+        return false;
+    unsigned char buf[16];
+    return !listen || inet_pton(AF_INET, u.host, buf) == 1 || inet_pton(AF_INET6, u.host, buf) == 1;
+}
+
 /* An interface name ("lo", "eth*"), an address ("127.0.0.1", "::1") or a prefix
  * ("10.0.0.0/8"). */
 static bool allow_ok(const char *s)
@@ -150,6 +169,7 @@ static const char *const with_value[] = {
     "--signal",   "--room",      "--name",  "--code",          "--duration",
     "--report",   "--ice-allow", "--log",   "--send-messages", "--send-file",
     "--recv-dir", "--audio",     "--video", "--play-device",   "--record",
+    "--listen",   "--bearer",
 };
 
 /* s ends with suffix (ASCII case-insensitive) and has something before it. */
@@ -296,10 +316,31 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
         }
 
         if (strcmp(opt, "--signal") == 0) {
-            if (!url_ok(val))
+            if (strncmp(val, "http://", 7) == 0 || strncmp(val, "whip+http://", 12) == 0) {
+                bool whip = val[0] == 'w';
+                if (!http_url_ok(val, whip ? "whip+http" : "http", false))
+                    return bad(err, errlen, "bad --signal value '%s' (expected %s)", val,
+                               whip ? "whip+http://HOST:PORT/PATH" : "http://HOST:PORT/PATH");
+                a->signal_kind = whip ? CALL_SIGNAL_WHIP : CALL_SIGNAL_HTTP;
+            } else if (!url_ok(val)) {
                 return bad(err, errlen, "bad --signal value '%s' (expected ws://HOST:PORT/ws)",
                            val);
+            }
             a->signal_url = val;
+        } else if (strcmp(opt, "--listen") == 0) {
+            if (!http_url_ok(val, "http", true))
+                return bad(err, errlen,
+                           "bad --listen value '%s' (expected http://ADDRESS:PORT/PATH with a "
+                           "numeric address)",
+                           val);
+            a->listen_url = val;
+        } else if (strcmp(opt, "--bearer") == 0) {
+            for (const char *q = val; *q; q++)
+                if ((unsigned char)*q <= ' ' || *q == 0x7f)
+                    return bad(err, errlen, "bad --bearer value (spaces or control characters)");
+            if (!*val || strlen(val) > 1000)
+                return bad(err, errlen, "bad --bearer value (expected 1-1000 characters)");
+            a->bearer = val;
         } else if (strcmp(opt, "--room") == 0) {
             if (!room_ok(val))
                 return bad(err, errlen, "bad --room value '%s' (1-64 of A-Z a-z 0-9 _ -)", val);
@@ -373,10 +414,18 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
             a->record_dir = val;
         }
     }
-    if (!a->signal_url)
+    if (a->listen_url && a->signal_url)
+        return bad(err, errlen, "--signal and --listen exclude each other");
+    if (a->listen_url)
+        a->signal_kind = CALL_SIGNAL_LISTEN;
+    else if (!a->signal_url)
         return bad(err, errlen, "--signal is required");
-    if (!a->room)
+    if (a->signal_kind == CALL_SIGNAL_ROOM && !a->room)
         return bad(err, errlen, "--room is required");
+    if (a->signal_kind != CALL_SIGNAL_ROOM && (a->room || a->code))
+        return bad(err, errlen, "--room and --code are for ws:// room servers only");
+    if (a->bearer && a->signal_kind != CALL_SIGNAL_WHIP)
+        return bad(err, errlen, "--bearer needs --signal whip+http://...");
     return 0;
 }
 

@@ -39,9 +39,20 @@ typedef enum call_video_source {
 #define CALL_PATTERN_HEIGHT_DEFAULT 480
 #define CALL_PATTERN_FPS_DEFAULT 30
 
+/* How the call is signaled (--signal's scheme, or --listen). */
+typedef enum call_signal_kind {
+    CALL_SIGNAL_ROOM = 0, /* ws:// or wss://: a meshrtc-signal room */
+    CALL_SIGNAL_HTTP,     /* http://: POST a JSON offer, apply the JSON answer */
+    CALL_SIGNAL_WHIP,     /* whip+http://: WHIP client (RFC 9725) */
+    CALL_SIGNAL_LISTEN,   /* --listen http://: answer JSON offers posted to us */
+} call_signal_kind;
+
 typedef struct call_args {
-    const char *signal_url;                    /* --signal ws://HOST:PORT/ws (required) */
-    const char *room;                          /* --room (required) */
+    const char *signal_url;                    /* --signal URL (required unless --listen) */
+    call_signal_kind signal_kind;              /* from --signal's scheme or --listen */
+    const char *listen_url;                    /* --listen http://ADDRESS:PORT/PATH */
+    const char *bearer;                        /* --bearer TOKEN (WHIP), NULL when not given */
+    const char *room;                          /* --room (required for a room) */
     const char *name;                          /* --name, "" when not given */
     const char *code;                          /* --code, NULL when not given */
     double duration_s;                         /* --duration; 0: until interrupted */

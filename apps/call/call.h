@@ -53,6 +53,7 @@ typedef struct call {
     const call_args *args;
     mrtc_runtime *rt;
     room_client *rc;
+    struct http_signal *http; /* the HTTP dialects instead of rc (http_signal.c), else NULL */
     report rep;
     bool joined; /* welcome received: the report is written on exit */
 
@@ -108,6 +109,10 @@ void call_send(call *c, const char *to, const json_t *data);
 
 /* Called by peer.c once a PeerConnection's close_cb ran and the peer was freed. */
 void call_peer_gone(call *c);
+
+/* Ends the call (idempotent: the first reason wins): `error_line` (may be NULL) is printed
+ * on stderr as "meshrtc-call: LINE", `reason` goes to the report; then the shutdown. */
+void call_finish(call *c, int status, const char *reason, const char *error_line);
 
 /* ---- peer.c ---- */
 

@@ -19,6 +19,7 @@
 #include "apps/call/call.h"
 
 #include "apps/call/dcmsg.h"
+#include "apps/call/http_signal.h"
 #include "apps/common/jsonutil.h"
 #include "apps/common/mem.h"
 
@@ -231,6 +232,8 @@ static void on_gathering(mrtc_pc *pc, mrtc_gathering_state s, void *user)
 {
     (void)pc;
     peer_record(user, "ice-gathering", mrtc_gathering_state_name(s));
+    if (s == MRTC_GATHERING_COMPLETE)
+        http_signal_gathered(user); /* SDP over HTTP: the description goes out now */
 }
 
 static void on_ice(mrtc_pc *pc, mrtc_ice_connection_state s, void *user)
@@ -254,6 +257,8 @@ static void on_dtls(mrtc_pc *pc, mrtc_dtls_transport_state s, void *user)
     call_peer *p = user;
     p->dtls_live = s != MRTC_DTLS_TRANSPORT_CLOSED;
     peer_record(p, "dtls", mrtc_dtls_transport_state_name(s));
+    if (s == MRTC_DTLS_TRANSPORT_CLOSED)
+        http_signal_hangup(p); /* SDP over HTTP: no room says the peer left; its DTLS did */
 }
 
 static void on_sctp(mrtc_pc *pc, mrtc_sctp_transport_state s, void *user)
@@ -502,6 +507,7 @@ void peer_close(call_peer *p, bool left)
     update_pair(p, false);
     media_peer_report(p);
     p->closing = true;
+    http_signal_peer_closing(p);
     queue_clear(p);
     if (left && p->rp) {
         /* mrtc_pc_close() fires no events for its own transitions: record what it did (the

@@ -12,6 +12,7 @@
  * after the signaling connection is gone.
  */
 #include "apps/call/call.h"
+#include "apps/call/http_signal.h"
 
 #include "apps/common/mem.h"
 
@@ -265,6 +266,13 @@ static void write_report(call *c, const char *reason)
 
 /* Ends the call: `error_line` (may be NULL) is the one-line error for stderr, `reason` goes
  * to the report. Idempotent: the first reason wins. */
+static void finish(call *c, int status, const char *reason, const char *error_line);
+
+void call_finish(call *c, int status, const char *reason, const char *error_line)
+{
+    finish(c, status, reason, error_line);
+}
+
 static void finish(call *c, int status, const char *reason, const char *error_line)
 {
     if (c->finishing)
@@ -281,6 +289,7 @@ static void finish(call *c, int status, const char *reason, const char *error_li
         if (c->args->report_path)
             write_report(c, reason);
     }
+    http_signal_stop(c); /* before the peers: a pending answer gets its 503 */
     peers_close_all(c);
     media_stop(c); /* the closing PeerConnections keep their own references */
     if (c->rc)
@@ -414,6 +423,20 @@ static void on_room_connection_closed(room_client *rc, const char *message, void
 
 /* ---- run ---- */
 
+/* The stats and --duration timers, once signaling started. */
+static void start_timers(call *c)
+{
+    /* Opening devices may have taken a while: the timers count from now, not from the
+     * loop's cached time. */
+    uv_update_time(&c->loop);
+    uv_timer_start(&c->stats_timer, on_stats, CALL_STATS_PERIOD_MS, CALL_STATS_PERIOD_MS);
+    if (c->args->duration_s > 0) {
+        double left_ms = c->args->duration_s * 1000.0 - call_now_ms(c);
+        uv_timer_start(&c->duration_timer, on_duration,
+                       left_ms > 0 ? (uint64_t)(left_ms + 0.5) : 0, 0);
+    }
+}
+
 int call_run(const call_args *a, uint64_t t0_ns)
 {
     static call c; /* one call per process; signal handles live until the loop is closed */
@@ -438,7 +461,8 @@ int call_run(const call_args *a, uint64_t t0_ns)
     input_init(&c);
 
     char line[512];
-    if (report_set_self(&c.rep, NULL, a->name, a->room, a->signal_url) != 0) {
+    if (report_set_self(&c.rep, NULL, a->name, a->room,
+                        a->signal_url ? a->signal_url : a->listen_url) != 0) {
         finish(&c, CALL_EXIT_INTERNAL, "out of memory", "out of memory");
     } else if ((err = mrtc_runtime_new(&c.loop, &c.rt)) != 0) {
         snprintf(line, sizeof(line), "cannot start the meshrtc runtime: %s", mrtc_strerror(err));
@@ -446,6 +470,14 @@ int call_run(const call_args *a, uint64_t t0_ns)
     } else if ((err = media_start(&c, line, sizeof(line) - 16)) != 0) {
         strcat(line, " (see --help)"); /* a usage error, before joining */
         finish(&c, err, line, line);
+    } else if (a->signal_kind != CALL_SIGNAL_ROOM) {
+        /* SDP over HTTP, WHIP or --listen instead of a room (http_signal.c). */
+        char why[512];
+        err = http_signal_start(&c, why, sizeof(why));
+        if (err)
+            finish(&c, err, why, why);
+        else
+            start_timers(&c);
     } else {
         room_client_config rcfg;
         room_client_config_init(&rcfg);
@@ -469,15 +501,7 @@ int call_run(const call_args *a, uint64_t t0_ns)
             c.rc = NULL;
             finish(&c, err == MRTC_EINVAL ? CALL_EXIT_USAGE : CALL_EXIT_SIGNALING, why, why);
         } else {
-            /* Opening devices may have taken a while: the timers count from now, not from the
-             * loop's cached time. */
-            uv_update_time(&c.loop);
-            uv_timer_start(&c.stats_timer, on_stats, CALL_STATS_PERIOD_MS, CALL_STATS_PERIOD_MS);
-            if (a->duration_s > 0) {
-                double left_ms = a->duration_s * 1000.0 - call_now_ms(&c);
-                uv_timer_start(&c.duration_timer, on_duration,
-                               left_ms > 0 ? (uint64_t)(left_ms + 0.5) : 0, 0);
-            }
+            start_timers(&c);
         }
     }
 
