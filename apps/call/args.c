@@ -38,13 +38,15 @@ const char call_usage[] =
     "usage: meshrtc-call --signal ws://HOST:PORT/ws --room ROOM [options]\n"
     "       meshrtc-call --signal http://HOST:PORT/offer | whip+http://HOST:PORT/PATH [options]\n"
     "       meshrtc-call --listen http://ADDRESS:PORT/offer [options]\n"
+    "       meshrtc-call --signal socketio+http://HOST:PORT [options]\n"
     "\n"
     "Joins ROOM on a meshrtc room server and holds one PeerConnection with every other\n"
     "participant (full mesh), printing each peer's state changes.\n"
     "\n"
     "  --signal URL        room server WebSocket URL (ws:// or wss://); required. Or\n"
     "                      http://HOST:PORT/offer: post a JSON offer, apply the answer;\n"
-    "                      whip+http://HOST:PORT/PATH: a WHIP client (no --room)\n"
+    "                      whip+http://HOST:PORT/PATH: a WHIP client (no --room);\n"
+    "                      socketio+http://HOST:PORT: join a Minichat call (Socket.IO)\n"
     "  --listen URL        http://ADDRESS:PORT/offer: answer JSON offers posted there,\n"
     "                      one peer per request (instead of --signal and --room)\n"
     "  --bearer TOKEN      WHIP: send \"Authorization: Bearer TOKEN\"\n"
@@ -316,7 +318,12 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
         }
 
         if (strcmp(opt, "--signal") == 0) {
-            if (strncmp(val, "http://", 7) == 0 || strncmp(val, "whip+http://", 12) == 0) {
+            if (strncmp(val, "socketio+http://", 16) == 0) {
+                if (!http_url_ok(val + 9, "http", false))
+                    return bad(err, errlen, "bad --signal value '%s' (expected %s)", val,
+                               "socketio+http://HOST:PORT");
+                a->signal_kind = CALL_SIGNAL_SOCKETIO;
+            } else if (strncmp(val, "http://", 7) == 0 || strncmp(val, "whip+http://", 12) == 0) {
                 bool whip = val[0] == 'w';
                 if (!http_url_ok(val, whip ? "whip+http" : "http", false))
                     return bad(err, errlen, "bad --signal value '%s' (expected %s)", val,
@@ -422,7 +429,10 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
         return bad(err, errlen, "--signal is required");
     if (a->signal_kind == CALL_SIGNAL_ROOM && !a->room)
         return bad(err, errlen, "--room is required");
-    if (a->signal_kind != CALL_SIGNAL_ROOM && (a->room || a->code))
+    if (a->signal_kind == CALL_SIGNAL_SOCKETIO && a->code)
+        return bad(err, errlen, "--code is for ws:// room servers only");
+    if (a->signal_kind != CALL_SIGNAL_ROOM && a->signal_kind != CALL_SIGNAL_SOCKETIO &&
+        (a->room || a->code))
         return bad(err, errlen, "--room and --code are for ws:// room servers only");
     if (a->bearer && a->signal_kind != CALL_SIGNAL_WHIP)
         return bad(err, errlen, "--bearer needs --signal whip+http://...");

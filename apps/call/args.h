@@ -45,19 +45,20 @@ typedef enum call_signal_kind {
     CALL_SIGNAL_HTTP,     /* http://: POST a JSON offer, apply the JSON answer */
     CALL_SIGNAL_WHIP,     /* whip+http://: WHIP client (RFC 9725) */
     CALL_SIGNAL_LISTEN,   /* --listen http://: answer JSON offers posted to us */
+    CALL_SIGNAL_SOCKETIO, /* socketio+http://: a Minichat server (Socket.IO events) */
 } call_signal_kind;
 
 typedef struct call_args {
-    const char *signal_url;                    /* --signal URL (required unless --listen) */
-    call_signal_kind signal_kind;              /* from --signal's scheme or --listen */
-    const char *listen_url;                    /* --listen http://ADDRESS:PORT/PATH */
-    const char *bearer;                        /* --bearer TOKEN (WHIP), NULL when not given */
-    const char *room;                          /* --room (required for a room) */
-    const char *name;                          /* --name, "" when not given */
-    const char *code;                          /* --code, NULL when not given */
-    double duration_s;                         /* --duration; 0: until interrupted */
-    const char *report_path;                   /* --report, NULL when not given */
-    const char *log_spec;                      /* --log; NULL: the library reads MESHRTC_LOG */
+    const char *signal_url;       /* --signal URL (required unless --listen) */
+    call_signal_kind signal_kind; /* from --signal's scheme or --listen */
+    const char *listen_url;       /* --listen http://ADDRESS:PORT/PATH */
+    const char *bearer;           /* --bearer TOKEN (WHIP), NULL when not given */
+    const char *room;        /* --room (required for a room; optional, report only, for Minichat) */
+    const char *name;        /* --name, "" when not given */
+    const char *code;        /* --code, NULL when not given */
+    double duration_s;       /* --duration; 0: until interrupted */
+    const char *report_path; /* --report, NULL when not given */
+    const char *log_spec;    /* --log; NULL: the library reads MESHRTC_LOG */
     const char *ice_allow[CALL_MAX_ICE_ALLOW]; /* --ice-allow, repeatable */
     size_t n_ice_allow;
     bool echo;              /* --echo */

@@ -54,6 +54,7 @@ typedef struct call {
     mrtc_runtime *rt;
     room_client *rc;
     struct http_signal *http; /* the HTTP dialects instead of rc (http_signal.c), else NULL */
+    struct minichat *mc;      /* the Minichat Socket.IO dialect instead of rc (minichat.c) */
     report rep;
     bool joined; /* welcome received: the report is written on exit */
 
@@ -104,7 +105,8 @@ void call_label(char *buf, size_t cap, const char *id, const char *name);
 /* Fills cfg (valid until the call's ICE servers change) for a new PeerConnection. */
 void call_pc_config(const call *c, mrtc_pc_config *cfg, bool with_servers);
 
-/* Sends {"type":"signal","to":to,"data":data} (data borrowed) when joined; logs failures. */
+/* Sends {"type":"signal","to":to,"data":data} (data borrowed) when joined, or the Minichat
+ * event for it (minichat_send()); logs failures. */
 void call_send(call *c, const char *to, const json_t *data);
 
 /* Called by peer.c once a PeerConnection's close_cb ran and the peer was freed. */

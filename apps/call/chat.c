@@ -15,6 +15,7 @@
 #include "apps/call/call.h"
 
 #include "apps/call/dcmsg.h"
+#include "apps/call/minichat.h"
 #include "apps/common/mem.h"
 
 #include <stdio.h>
@@ -196,6 +197,10 @@ void chat_adopt(call_peer *p, mrtc_datachannel *dc)
 
 void chat_broadcast(call *c, const char *line, size_t len)
 {
+    if (c->mc) { /* Minichat: the chat-message event (minichat.c) */
+        minichat_chat(c, line, len);
+        return;
+    }
     for (call_peer *p = c->peers; p; p = p->next)
         if (p->chat_open && !p->closing)
             chat_send(p, line, len);

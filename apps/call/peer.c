@@ -473,7 +473,8 @@ call_peer *peer_create(call *c, const char *id, const char *name, bool polite, b
         call_warn(c, "%s: out of memory: not in the report", p->label);
     if (offerer) {
         media_peer_offer(p);
-        chat_create(p);
+        if (!c->mc) /* Minichat chats over its Socket.IO events, not a channel */
+            chat_create(p);
     }
     p->next = c->peers;
     c->peers = p;

@@ -13,6 +13,7 @@
  */
 #include "apps/call/call.h"
 #include "apps/call/http_signal.h"
+#include "apps/call/minichat.h"
 
 #include "apps/common/mem.h"
 
@@ -188,6 +189,10 @@ void call_pc_config(const call *c, mrtc_pc_config *cfg, bool with_servers)
 
 void call_send(call *c, const char *to, const json_t *data)
 {
+    if (c->mc) {
+        minichat_send(c, to, data);
+        return;
+    }
     if (!c->rc || !room_client_joined(c->rc))
         return;
     int err = room_client_signal(c->rc, to, data);
@@ -294,6 +299,8 @@ static void finish(call *c, int status, const char *reason, const char *error_li
     media_stop(c); /* the closing PeerConnections keep their own references */
     if (c->rc)
         room_client_close(c->rc, on_room_closed, c);
+    else if (c->mc)
+        minichat_close(c, on_room_closed, c);
     else
         c->rc_closed = true;
     uv_timer_start(&c->guard_timer, on_guard, SHUTDOWN_GUARD_MS, 0);
@@ -470,6 +477,14 @@ int call_run(const call_args *a, uint64_t t0_ns)
     } else if ((err = media_start(&c, line, sizeof(line) - 16)) != 0) {
         strcat(line, " (see --help)"); /* a usage error, before joining */
         finish(&c, err, line, line);
+    } else if (a->signal_kind == CALL_SIGNAL_SOCKETIO) {
+        /* A Minichat server (Socket.IO) instead of a room (minichat.c). */
+        char why[512];
+        err = minichat_start(&c, why, sizeof(why));
+        if (err)
+            finish(&c, err, why, why);
+        else
+            start_timers(&c);
     } else if (a->signal_kind != CALL_SIGNAL_ROOM) {
         /* SDP over HTTP, WHIP or --listen instead of a room (http_signal.c). */
         char why[512];
