@@ -168,10 +168,9 @@ static bool allow_ok(const char *s)
 }
 
 static const char *const with_value[] = {
-    "--signal",   "--room",      "--name",  "--code",          "--duration",
-    "--report",   "--ice-allow", "--log",   "--send-messages", "--send-file",
-    "--recv-dir", "--audio",     "--video", "--play-device",   "--record",
-    "--listen",   "--bearer",
+    "--signal",    "--room",        "--name",          "--code",      "--duration", "--report",
+    "--ice-allow", "--log",         "--send-messages", "--send-file", "--recv-dir", "--audio",
+    "--video",     "--play-device", "--record",        "--listen",    "--bearer",   "--video-after",
 };
 
 /* s ends with suffix (ASCII case-insensitive) and has something before it. */
@@ -287,6 +286,7 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
     a->video_width = CALL_PATTERN_WIDTH_DEFAULT;
     a->video_height = CALL_PATTERN_HEIGHT_DEFAULT;
     a->video_fps = CALL_PATTERN_FPS_DEFAULT;
+    a->video_after_s = -1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         char opt[32];
@@ -410,6 +410,14 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
             int rc = parse_video(val, a, err, errlen);
             if (rc)
                 return rc;
+        } else if (strcmp(opt, "--video-after") == 0) {
+            char *end;
+            errno = 0;
+            double d = strtod(val, &end);
+            if (*val < '0' || *val > '9' || *end || errno || !isfinite(d) || d > 86400.0)
+                return bad(err, errlen,
+                           "bad --video-after value '%s' (expected seconds from 0 to 86400)", val);
+            a->video_after_s = d;
         } else if (strcmp(opt, "--play-device") == 0) {
             if (!*val)
                 return bad(err, errlen, "bad --play-device value '' (expected a device name)");
@@ -436,6 +444,8 @@ int call_args_parse(int argc, char **argv, call_args *a, char *err, size_t errle
         return bad(err, errlen, "--room and --code are for ws:// room servers only");
     if (a->bearer && a->signal_kind != CALL_SIGNAL_WHIP)
         return bad(err, errlen, "--bearer needs --signal whip+http://...");
+    if (a->video_after_s >= 0 && a->video == CALL_VIDEO_NONE)
+        return bad(err, errlen, "--video-after needs --video pattern or --video FILE.y4m");
     return 0;
 }
 

@@ -76,6 +76,7 @@ typedef struct call_args {
     uint16_t video_height;
     unsigned video_fps;      /* PATTERN: 1-120, default 30 */
     const char *video_path;  /* Y4M: the file */
+    double video_after_s;    /* --video-after: add the video track this late; < 0: at once */
     bool play;               /* --play (also set by --play-device) */
     const char *play_device; /* --play-device NAME, NULL: the default output */
     const char *record_dir;  /* --record DIR, NULL: no recordings */

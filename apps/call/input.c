@@ -1,11 +1,12 @@
 /*
  * meshrtc-call's stdin reader: lines typed (or piped) go to every open chat channel
- * (chat_broadcast()). stdin is read through the call's libuv loop: a terminal with uv_tty,
- * a pipe, FIFO or socket with uv_pipe, a regular file or /dev/null with uv_fs_read (epoll
- * cannot poll those; the reads finish at once). Reading is paused while no chat channel is
- * open, so lines wait in the pipe or terminal until a peer can receive them, and a
- * terminal is read only while we are its foreground process group (main.c ignores
- * SIGTTIN, so a background read fails instead of stopping the process).
+ * (chat_broadcast()), except commands: a line starting with '/' is a command ("/video on",
+ * "/video off": media_video_set()), and "//TEXT" sends the chat line "/TEXT". stdin is read through
+ * the call's libuv loop: a terminal with uv_tty, a pipe, FIFO or socket with uv_pipe, a regular
+ * file or /dev/null with uv_fs_read (epoll cannot poll those; the reads finish at once). Reading is
+ * paused while no chat channel is open, so lines wait in the pipe or terminal until a peer can
+ * receive them, and a terminal is read only while we are its foreground process group (main.c
+ * ignores SIGTTIN, so a background read fails instead of stopping the process).
  *
  * Lines end at '\n'; a trailing '\r' is dropped, empty lines are skipped, a line longer
  * than CALL_LINE_MAX - 1 bytes is cut with one warning. A last line without '\n' is sent at
@@ -20,13 +21,32 @@
 
 static char read_buf[65536];
 
+/* A line starting with '/' (not "//"): "/video on" or "/video off"; anything else is
+ * reported as unknown. */
+static void run_command(call *c, const char *line, size_t n)
+{
+    if (n == 9 && memcmp(line, "/video on", 9) == 0)
+        media_video_set(c, true);
+    else if (n == 10 && memcmp(line, "/video off", 10) == 0)
+        media_video_set(c, false);
+    else
+        call_warn(c,
+                  "stdin: unknown command '%.*s' (commands: /video on, /video off; "
+                  "//TEXT sends /TEXT)",
+                  n > 64 ? 64 : (int)n, line);
+}
+
 static void emit_line(call *c)
 {
     call_input *in = &c->in;
     size_t n = in->len;
     if (n > 0 && in->line[n - 1] == '\r')
         n--;
-    if (n > 0)
+    if (n > 1 && in->line[0] == '/' && in->line[1] == '/')
+        chat_broadcast(c, in->line + 1, n - 1);
+    else if (n > 0 && in->line[0] == '/')
+        run_command(c, in->line, n);
+    else if (n > 0)
         chat_broadcast(c, in->line, n);
     in->len = 0;
     in->overlong = false;

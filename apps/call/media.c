@@ -14,7 +14,16 @@
  * dropped at once: the PeerConnection keeps the sinks until it closes, which completes the
  * files.
  *
- * It does not adapt bitrates, mute, switch devices, or render video.
+ * Video can start late and stop mid-call (--video-after, the stdin commands "/video on" and
+ * "/video off"): while it is off, offers carry a recvonly video transceiver as without
+ * --video; turning it on adds the track to every open PeerConnection (mrtc_pc_add_track, which
+ * reuses that recvonly transceiver, or, after "/video off", adds a new m-section as a
+ * browser's removeTrack() then addTrack() does), and negotiation-needed
+ * makes peer.c's perfect negotiation send the offer; turning it off is mrtc_pc_remove_track.
+ * Peers that join while it is on get the track at once. The switch is process-wide state
+ * here (one call per process).
+ *
+ * It does not adapt bitrates, mute audio, switch devices, or render video.
  */
 #include "apps/call/call.h"
 
@@ -37,10 +46,46 @@ struct media_peer {
     size_t n_trs, cap_trs;
     double last_ms;                /* the previous stats line (or the creation) */
     bool audio_added, video_added; /* our track is added to this PeerConnection */
+    mrtc_transceiver *video_t;     /* the transceiver that carries our video (last added) */
     unsigned n_recorded[2];        /* recordings made per kind, to name the next one */
 };
 
 /* ---- process-wide: tracks and speaker ---- */
+
+/* Whether our video track goes to the peers now, and the --video-after timer (heap-allocated
+ * so that media_stop() can close it; NULL without --video-after or once closed). */
+static bool video_on;
+static uv_timer_t *video_after_timer;
+
+static void on_video_after(uv_timer_t *t)
+{
+    call *c = t->data;
+    if (c->finishing || video_on)
+        return;
+    call_say(c, "--video-after: sending our video");
+    media_video_set(c, true);
+}
+
+static void free_timer(uv_handle_t *h)
+{
+    mem_free(h);
+}
+
+/* Starts the --video-after timer (c->video_track exists). */
+static int start_video_after(call *c, char *err, size_t errlen)
+{
+    video_after_timer = mem_calloc(1, sizeof(*video_after_timer));
+    if (!video_after_timer) {
+        snprintf(err, errlen, "out of memory");
+        return CALL_EXIT_INTERNAL;
+    }
+    uv_timer_init(&c->loop, video_after_timer);
+    video_after_timer->data = c;
+    uv_update_time(&c->loop); /* count from now, not from the loop's cached time */
+    double ms = c->args->video_after_s * 1000.0;
+    uv_timer_start(video_after_timer, on_video_after, (uint64_t)(ms + 0.5), 0);
+    return 0;
+}
 
 int media_start(call *c, char *err, size_t errlen)
 {
@@ -101,6 +146,10 @@ int media_start(call *c, char *err, size_t errlen)
                          : mrtc_strerror(e));
             rc = CALL_EXIT_USAGE;
         }
+        if (!rc && a->video_after_s >= 0)
+            rc = start_video_after(c, err, errlen);
+        else if (!rc)
+            video_on = true;
     }
     if (!rc && a->play) {
         int e = mrtc_speaker_new(c->rt, a->play_device, &c->speaker);
@@ -124,6 +173,11 @@ void media_stop(call *c)
     mrtc_speaker_free(c->speaker);
     c->audio_track = c->video_track = NULL;
     c->speaker = NULL;
+    video_on = false;
+    if (video_after_timer) {
+        uv_close((uv_handle_t *)video_after_timer, free_timer);
+        video_after_timer = NULL;
+    }
 }
 
 /* ---- per peer ---- */
@@ -197,8 +251,67 @@ static int add_track(call_peer *p, mrtc_track *track)
         return err;
     }
     *added = true;
-    if (t)
+    if (t) {
         find_tr(p, t, true);
+        if (video)
+            m->video_t = t;
+    }
+    return 0;
+}
+
+/* Our video to p (video on): the track added (mrtc_pc_add_track reuses a recvonly video
+ * transceiver that never sent; after "/video off" it adds a new one, as a browser's
+ * removeTrack() then addTrack() does). */
+static void video_start(call_peer *p)
+{
+    struct media_peer *m = peer_media(p);
+    if (m && !m->video_added)
+        add_track(p, p->call->video_track);
+}
+
+/* Our video no longer to p (video off). */
+static void video_stop(call_peer *p)
+{
+    struct media_peer *m = p->media;
+    if (!m || !m->video_added || !m->video_t)
+        return;
+    int err = mrtc_pc_remove_track(p->pc, m->video_t);
+    if (err) {
+        call_warn(p->call, "%s: cannot remove our video track (%s)", p->label, mrtc_err_name(err));
+        return;
+    }
+    m->video_added = false;
+}
+
+bool media_video_is_on(const call *c)
+{
+    return c->video_track && video_on;
+}
+
+int media_video_set(call *c, bool on)
+{
+    if (!c->video_track) {
+        call_warn(c, "/video %s: no video to send (--video none)", on ? "on" : "off");
+        return MRTC_EINVAL;
+    }
+    if (video_after_timer)
+        uv_timer_stop(video_after_timer); /* the command wins over --video-after */
+    if (on == video_on) {
+        call_say(c, "video already %s", on ? "on" : "off");
+        return 0;
+    }
+    video_on = on;
+    unsigned n = 0;
+    for (call_peer *p = c->peers; p; p = p->next) {
+        if (p->closing || !p->pc)
+            continue;
+        if (on)
+            video_start(p);
+        else
+            video_stop(p);
+        n++;
+    }
+    call_say(c, "video %s (%u peer%s renegotiate)", on ? "on" : "off", n, n == 1 ? "" : "s");
     return 0;
 }
 
@@ -206,7 +319,7 @@ void media_peer_offer(call_peer *p)
 {
     call *c = p->call;
     peer_media(p); /* the stats periods start now */
-    mrtc_track *tracks[2] = {c->audio_track, c->video_track};
+    mrtc_track *tracks[2] = {c->audio_track, video_on ? c->video_track : NULL};
     static const mrtc_media_kind kinds[2] = {MRTC_MEDIA_AUDIO, MRTC_MEDIA_VIDEO};
     for (int i = 0; i < 2; i++) {
         if (tracks[i]) {
@@ -229,8 +342,8 @@ void media_peer_answer(call_peer *p)
     peer_media(p);
     if (c->audio_track)
         add_track(p, c->audio_track);
-    if (c->video_track)
-        add_track(p, c->video_track);
+    if (c->video_track && video_on)
+        video_start(p);
 }
 
 /* DIR/<safe id>-<kind>[-N].<ext> for the next recording of this kind. */

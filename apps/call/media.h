@@ -25,9 +25,9 @@ typedef struct call_peer call_peer;
 #define CALL_STATS_PERIOD_MS 5000
 
 /* Creates the local tracks (--audio, --video) and the speaker (--play) on c->rt, before
- * joining. Returns 0, or CALL_EXIT_USAGE with a one-line reason in err (a file the library
- * cannot read, a device that cannot be opened); what was created is then released by
- * media_stop(). */
+ * joining, and starts the --video-after timer (video is off until it fires). Returns 0, or
+ * CALL_EXIT_USAGE with a one-line reason in err (a file the library cannot read, a device that
+ * cannot be opened); what was created is then released by media_stop(). */
 int media_start(call *c, char *err, size_t errlen);
 
 /* Drops the process's references to the tracks and the speaker (PeerConnections that still
@@ -35,14 +35,25 @@ int media_start(call *c, char *err, size_t errlen);
 void media_stop(call *c);
 
 /* A new PeerConnection that offers: adds our audio and video tracks (mrtc_pc_add_track), or a
- * recvonly transceiver for a kind we do not send, audio first, so the offer always asks for
- * the peer's audio and video. Failures are logged. */
+ * recvonly transceiver for a kind we do not send (video while it is off), audio first, so the offer
+ * always asks for the peer's audio and video. Failures are logged. */
 void media_peer_offer(call_peer *p);
 
 /* A remote offer was applied: adds the tracks not yet sent to p; each reuses the fresh
  * transceiver of its kind the offer created, so the answer says sendrecv. Kinds we do not send
  * stay recvonly, as in a browser without tracks. Failures are logged. */
 void media_peer_answer(call_peer *p);
+
+/* Whether our video track is sent now: --video given and on (from the start, or since
+ * --video-after's delay or "/video on"; not since "/video off"). */
+bool media_video_is_on(const call *c);
+
+/* "/video on" / "/video off" (and --video-after's timer): adds our video track to every open
+ * PeerConnection (renegotiation through negotiation-needed) or removes it
+ * (mrtc_pc_remove_track); peers created later follow the switch. Cancels a pending
+ * --video-after. Prints one line. Returns 0, or MRTC_EINVAL (logged) without a --video
+ * track. */
+int media_video_set(call *c, bool on);
 
 /* The track event of p's PeerConnection: attaches the recording sink (--record: a WAV of the
  * decoded audio or an IVF of the received VP8 frames, named after the peer id) and the speaker

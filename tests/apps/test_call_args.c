@@ -1,9 +1,9 @@
 /*
  * meshrtc-call's command line (apps/call/args.c): the media options --audio, --video, --play,
- * --play-device and --record (sources, defaults, ranges, the one-line reason of every bad
- * value), a few of the older options around them, and call_args_prepare_files() on the media
- * paths (a missing or non-regular FILE.wav/FILE.y4m, --record created when missing, a file
- * in its way). Files live in a fresh mkdtemp directory that is removed at the end.
+ * --play-device, --record and --video-after (sources, defaults, ranges, the one-line reason
+ * of every bad value), a few of the older options around them, and call_args_prepare_files() on the
+ * media paths (a missing or non-regular FILE.wav/FILE.y4m, --record created when missing, a file in
+ * its way). Files live in a fresh mkdtemp directory that is removed at the end.
  */
 #include "apps/call/args.h"
 #include "apps/common/mem.h"
@@ -174,6 +174,35 @@ static void test_play_record(void)
     CHECK_EQ(a.video_width, 320);
 }
 
+static void test_video_after(void)
+{
+    CHECK_EQ(parse("--video", "pattern", NULL), 0);
+    CHECK(a.video_after_s < 0); /* not given: video from the start */
+    CHECK_EQ(parse("--video", "pattern", "--video-after", "3", NULL), 0);
+    CHECK(a.video_after_s == 3.0);
+    CHECK_EQ(parse("--video-after=0.5", "--video", "pattern:320x240", NULL), 0);
+    CHECK(a.video_after_s == 0.5);
+    CHECK_EQ(parse("--video", "pattern", "--video-after", "0", NULL), 0);
+    CHECK(a.video_after_s == 0.0);
+    CHECK_EQ(parse("--video", "pattern", "--video-after", "86400", NULL), 0);
+    /* Bad values. */
+    const char *bads[] = {"",    "-1", "abc", "3s", "86401", "nan",
+                          "inf", " 3", "-0",  ".5", "+1",    "1e9"};
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+        char want[128];
+        snprintf(want, sizeof(want),
+                 "bad --video-after value '%s' (expected seconds from 0 to 86400)", bads[i]);
+        CHECK_EQ(parse("--video", "pattern", "--video-after", bads[i], NULL), 2);
+        CHECK_STR(err, want);
+    }
+    CHECK_EQ(parse("--video", "pattern", "--video-after", NULL), 2);
+    CHECK_STR(err, "--video-after needs a value");
+    /* Without a video track there is nothing to add. */
+    bad("--video-after", "3", "--video-after needs --video pattern or --video FILE.y4m");
+    CHECK_EQ(parse("--video", "none", "--video-after", "3", NULL), 2);
+    CHECK_STR(err, "--video-after needs --video pattern or --video FILE.y4m");
+}
+
 /* A fresh directory under $TMPDIR (or /tmp). */
 static void make_tmp(char *dir, size_t cap)
 {
@@ -260,6 +289,7 @@ int main(void)
     RUN(test_video);
     RUN(test_video_bad);
     RUN(test_play_record);
+    RUN(test_video_after);
     RUN(test_prepare_media_files);
     return test_finish();
 }

@@ -9,8 +9,7 @@
 //     the page joins again (join(), a new id) and chat and media work again.
 //   native-rejoin: meshrtc-call leaves (SIGTERM, status 0), the page drops it; a new
 //     meshrtc-call with the same name joins and chat and media work again.
-// Not covered: meshrtc-call adding video mid-call (it has no way to change its tracks during
-// a call; docs/interop.md).
+// meshrtc-call adding video mid-call is in test_page_native_reneg.mjs.
 
 import fs from 'node:fs'
 import path from 'node:path'

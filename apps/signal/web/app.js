@@ -258,6 +258,7 @@
       renderTile(p)
       if (p.video) {
         p.video.srcObject = p.remote
+        p.lastCt = 0 // a new srcObject starts again at currentTime 0
         playVideo(p.video)
       }
     }
@@ -581,6 +582,15 @@
     leave,
     join,
     joined: () => state.joined,
+    // pc.restartIce() on every peer: negotiationneeded sends the offer with new ICE
+    // credentials. Returns how many PeerConnections were restarted.
+    restartIce: () => {
+      let n = 0
+      for (const p of state.peers.values()) {
+        if (p.pc && p.pc.signalingState !== 'closed') { p.pc.restartIce(); n++ }
+      }
+      return n
+    },
   }
 
   // ---- start ----
