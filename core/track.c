@@ -564,8 +564,11 @@ static int encode_video(mrtc_track *t, mrtc_time now, const mrtc_video_frame *in
     t->frame_no++;
     if (t->worker) {
         int err = mrtc_encode_worker_submit(t->worker, in, ts, key);
-        if (err == MRTC_EAGAIN)
+        if (err == MRTC_EAGAIN) {
             t->frames_skipped++;
+            MRTC_DEBUG(LOG_TAG, "track %s: encoder still busy, frame skipped (%llu so far)", t->id,
+                       (unsigned long long)t->frames_skipped);
+        }
         return err == MRTC_EAGAIN ? 0 : err;
     }
     mrtc_vp8_encoded enc;
