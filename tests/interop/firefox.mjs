@@ -15,6 +15,17 @@
 // {"applicationType":"gecko","marionetteProtocol":3}; a command is [0, id, name, params] and
 // its response [1, id, error, result].
 //
+// Firefox gathers ICE candidates only on non-loopback addresses (docs/interop.md,
+// "Firefox"), so createNetns(h) gives it a network of its own: a network namespace
+// mrtc-ff-PID with a veth pair, 10.77.X.1/30 on the host side and 10.77.X.2/30 inside (X
+// random per run), loopback up inside. launchFirefox(h, name, { netns }) then starts
+// `ip netns exec NS firefox-esr ...`; Marionette only listens on the loopback of its own
+// namespace, so the client reaches it through a byte bridge `ip netns exec NS node -e ...`
+// (stdin/stdout <-> 127.0.0.1:PORT inside). The page's origin http://10.77.X.1:PORT is made
+// a secure context (getUserMedia) with the pref dom.securecontext.allowlist. The namespace
+// and the veth pair are removed by netns.destroy() and, whatever happens, at process exit.
+// Needs root (CI runs as root) and iproute2's ip (scripts/setup-interop installs it).
+//
 // It deliberately does not implement WebDriver BiDi, element interaction or more than one
 // window: the cases only navigate and run scripts against window.__meshrtc.
 //
@@ -23,7 +34,8 @@
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { Duplex } from 'node:stream'
 import { Proc, waitFor, sleep } from './lib.mjs'
 
 export const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr'
@@ -104,6 +116,31 @@ export class Marionette {
     })
   }
 
+  // Connects to 127.0.0.1:PORT inside network namespace NS through a bridge process
+  // (`ip netns exec NS node -e ...`, stdio <-> TCP); rejects when the bridge cannot connect.
+  static connectInNetns(ns, port) {
+    return new Promise((resolve, reject) => {
+      const bridge = `const s = require('net').connect(${Number(port)}, '127.0.0.1');
+        s.on('connect', () => { process.stderr.write('connected\\n'); process.stdin.pipe(s); s.pipe(process.stdout) });
+        s.on('error', () => process.exit(2)); s.on('close', () => process.exit(0));
+        process.stdin.on('end', () => s.destroy())`
+      const child = spawn(IP, ['netns', 'exec', ns, process.execPath, '-e', bridge],
+        { stdio: ['pipe', 'pipe', 'pipe'] })
+      let settled = false
+      child.on('error', (e) => { if (!settled) { settled = true; reject(e) } })
+      child.on('exit', (code) => { if (!settled) { settled = true; reject(new Error(`bridge exited (${code})`)) } })
+      child.stderr.on('data', (d) => {
+        if (settled || !String(d).includes('connected')) return
+        settled = true
+        const sock = Duplex.from({ readable: child.stdout, writable: child.stdin })
+        const destroy = sock.destroy.bind(sock)
+        sock.destroy = () => { try { child.kill('SIGKILL') } catch {} return destroy() }
+        child.on('exit', () => sock.emit('close'))
+        resolve(new Marionette(sock))
+      })
+    })
+  }
+
   receive(d) {
     this.buf = Buffer.concat([this.buf, d])
     for (;;) {
@@ -154,6 +191,60 @@ export class Marionette {
   close() {
     this.socket.destroy()
   }
+}
+
+// iproute2's ip (Debian: /bin/ip, also reachable as /usr/sbin/ip and /sbin/ip).
+export const IP = process.env.IP_BIN ||
+  ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => fs.existsSync(p)) || 'ip'
+
+function ipCmd(args, { check = true } = {}) {
+  const r = spawnSync(IP, args, { encoding: 'utf8' })
+  if (check && r.status !== 0) {
+    throw new Error(`ip ${args.join(' ')} failed (${r.status ?? r.error?.message}): ${(r.stderr || '').trim()}`)
+  }
+  return r
+}
+
+// Creates network namespace mrtc-ff-PID-N with a veth pair: host side `hostIf` with
+// 10.77.X.1/30, namespace side with 10.77.X.2/30 (X random in 1..254), loopback up inside.
+// Returns {ns, hostIf, hostAddr, nsAddr, destroy()}; destroy() (idempotent, also run at
+// process exit) deletes the veth pair and the namespace. Throws a clear message when not root.
+let netnsCount = 0
+export function createNetns(h) {
+  if (process.getuid && process.getuid() !== 0) {
+    throw new Error('Firefox runs in a network namespace the case creates: run the case as root')
+  }
+  const n = ++netnsCount
+  const ns = `mrtc-ff-${process.pid}-${n}`
+  const hostIf = `mff${process.pid % 100000}h${n}`
+  const peerIf = `mff${process.pid % 100000}n${n}`
+  const x = 1 + Math.floor(Math.random() * 254)
+  const hostAddr = `10.77.${x}.1`
+  const nsAddr = `10.77.${x}.2`
+  let alive = true
+  const destroy = () => {
+    if (!alive) return
+    alive = false
+    process.off('exit', destroy)
+    ipCmd(['link', 'del', hostIf], { check: false })
+    ipCmd(['netns', 'del', ns], { check: false })
+  }
+  process.on('exit', destroy)
+  try {
+    ipCmd(['netns', 'add', ns])
+    ipCmd(['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', peerIf])
+    ipCmd(['link', 'set', peerIf, 'netns', ns])
+    ipCmd(['addr', 'add', `${hostAddr}/30`, 'dev', hostIf])
+    ipCmd(['link', 'set', hostIf, 'up'])
+    ipCmd(['netns', 'exec', ns, IP, 'addr', 'add', `${nsAddr}/30`, 'dev', peerIf])
+    ipCmd(['netns', 'exec', ns, IP, 'link', 'set', peerIf, 'up'])
+    ipCmd(['netns', 'exec', ns, IP, 'link', 'set', 'lo', 'up'])
+  } catch (e) {
+    destroy()
+    throw e
+  }
+  h.note(`network namespace ${ns}: host ${hostIf} ${hostAddr}/30, namespace ${nsAddr}/30`)
+  return { ns, hostIf, hostAddr, nsAddr, destroy }
 }
 
 // One Firefox with one tab, and the page's test hook wrapped like lib.mjs's Page.
@@ -212,25 +303,33 @@ export class FirefoxPage {
 
 // Starts Firefox with a fresh profile, connects Marionette and opens a session; returns a
 // FirefoxPage (not yet navigated). Throws a clear message when firefox-esr is missing.
-export async function launchFirefox(h, name = 'firefox') {
+// With `netns` (from createNetns) Firefox runs inside that namespace.
+export async function launchFirefox(h, name = 'firefox', { netns = null } = {}) {
   try {
     fs.accessSync(FIREFOX, fs.constants.X_OK)
   } catch {
     throw new Error(`no browser at ${FIREFOX}: install Debian's firefox-esr with scripts/setup-interop`)
   }
   const profile = fs.mkdtempSync(path.join(h.work, `${name}-profile.`))
-  const port = await freePort()
+  const port = netns ? 2828 : await freePort() // a fresh namespace has every port free
   const prefs = { ...FIREFOX_PREFS, 'marionette.port': port }
+  if (netns) prefs['dom.securecontext.allowlist'] = netns.hostAddr
   fs.writeFileSync(path.join(profile, 'user.js'),
     Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(''))
   const t = Date.now()
-  const proc = new Proc(h, name, FIREFOX, ['--headless', '--marionette', '--profile', profile, '--no-remote'], {
-    env: { MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
-  })
-  const client = await waitFor(`Firefox's Marionette on 127.0.0.1:${port}`, async () => {
+  const ffArgs = ['--headless', '--marionette', '--profile', profile, '--no-remote']
+  const proc = netns
+    ? new Proc(h, name, IP, ['netns', 'exec', netns.ns, FIREFOX, ...ffArgs], {
+      env: { MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
+    })
+    : new Proc(h, name, FIREFOX, ffArgs, {
+      env: { MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
+    })
+  const where = netns ? `127.0.0.1:${port} in ${netns.ns}` : `127.0.0.1:${port}`
+  const client = await waitFor(`Firefox's Marionette on ${where}`, async () => {
     if (!proc.running) throw new Error(`firefox exited (${proc.exitCode ?? proc.exitSignal})`)
-    return Marionette.connect(port)
-  }, { timeout: 30000, interval: 200 })
+    return netns ? Marionette.connectInNetns(netns.ns, port) : Marionette.connect(port)
+  }, { timeout: 30000, interval: 300 })
   const page = new FirefoxPage(h, name, proc, client, profile)
   try {
     await Promise.race([client.greeted, sleep(10000).then(() => { throw new Error('no Marionette greeting') })])
@@ -248,8 +347,10 @@ export async function launchFirefox(h, name = 'firefox') {
 
 // Opens meshrtc-signal's page in a new Firefox as NAME in ROOM with autojoin=1 (params:
 // camera, mic, code, ice as in lib.mjs openPage) and waits until it has joined.
-export async function openFirefoxPage(h, name, room, params = {}) {
-  const page = await launchFirefox(h, name)
+// With opts.netns Firefox runs in that network namespace (h.signal must then listen on
+// netns.hostAddr).
+export async function openFirefoxPage(h, name, room, params = {}, { netns = null } = {}) {
+  const page = await launchFirefox(h, name, { netns })
   const q = new URLSearchParams({ room, name, autojoin: '1' })
   for (const [k, v] of Object.entries(params)) q.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v))
   await page.navigate(`${h.signal.http}?${q}`)

@@ -1,8 +1,3 @@
-// WORK IN PROGRESS, not registered with ctest (the glob takes tests/interop/test_*.mjs only):
-// it fails on this machine because Firefox offers no 127.0.0.1 candidate (docs/interop.md,
-// "Firefox"). Rename it to test_firefox_page.mjs once that is solved. Run by hand:
-//   MESHRTC_BUILD=build node tests/interop/wip_firefox_page.mjs
-//
 // Firefox (Debian's firefox-esr, headless, fake camera and microphone, driven over Marionette
 // by tests/interop/firefox.mjs) on meshrtc-signal's page with one meshrtc-call
 // (--audio tone:440 --video pattern:320x240@30 --record DIR), in both join orders
@@ -15,17 +10,44 @@
 //   - Firefox -> native: meshrtc-call receives Firefox's video and audio and its recording
 //     holds decodable VP8 frames;
 //   - meshrtc-call leaves with status 0 (no leak) and Firefox drops it.
+//
+// Firefox offers no 127.0.0.1 candidate (docs/interop.md, "Firefox"), so it runs in a network
+// namespace the case creates (firefox.mjs createNetns: veth 10.77.X.1 host side, 10.77.X.2
+// inside; needs root): meshrtc-signal listens on 10.77.X.1 and meshrtc-call gathers only on
+// 10.77.X.1 (--ice-allow); the namespace and the veth pair are removed on every exit path.
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { runCase, waitFor, check, sleep } from './lib.mjs'
-import { openFirefoxPage, firefoxVersion } from './firefox.mjs'
+import { runCase, waitFor, check, sleep, Proc, SIGNAL_BIN, CALL_BIN } from './lib.mjs'
+import { openFirefoxPage, firefoxVersion, createNetns } from './firefox.mjs'
 
 const MIN_FPS = 15
 const RECORD_MS = 3000 // how long Firefox's media is recorded once it arrived
 const MIN_FRAMES = 10 // Firefox's fake camera sends about 10-30 fps
 
-async function firefoxCase(h, order) {
+// meshrtc-signal on the host side of the veth pair, a free port; sets h.signal like
+// h.startSignal() does for 127.0.0.1.
+async function startSignalOn(h, addr) {
+  const proc = new Proc(h, 'signal', SIGNAL_BIN, ['--host', addr, '--port', '0'])
+  const esc = addr.replace(/\./g, '\\.')
+  const m = await proc.waitLine(new RegExp(`listening on ws://${esc}:(\\d+)/ws`), { stream: 'err', timeout: 10000 })
+  const port = Number(m[1])
+  h.signal = { proc, port, ws: `ws://${addr}:${port}/ws`, http: `http://${addr}:${port}/` }
+  return h.signal
+}
+
+// h.startCall() with ICE gathering on ADDR (the veth's host side) instead of 127.0.0.1.
+function startCallOn(h, addr, name, room, args) {
+  const report = path.join(h.work, `${name}.json`)
+  const proc = new Proc(h, name, CALL_BIN, [
+    '--signal', h.signal.ws, '--room', room, '--name', name, '--ice-allow', addr,
+    '--report', report, ...args,
+  ], { env: { MESHRTC_CALL_LEAKCHECK: '1' }, stdin: 'pipe' })
+  proc.report = report
+  return proc
+}
+
+async function firefoxCase(h, netns, order) {
   const room = h.room(order)
   const pageName = `firefox-${order}`
   const callName = `call-${order}`
@@ -33,13 +55,13 @@ async function firefoxCase(h, order) {
   const callArgs = ['--audio', 'tone:440', '--video', 'pattern:320x240@30', '--record', rec]
   let page, call
   if (order === 'page-first') {
-    page = await openFirefoxPage(h, pageName, room)
-    call = h.startCall(callName, room, callArgs)
+    page = await openFirefoxPage(h, pageName, room, {}, { netns })
+    call = startCallOn(h, netns.hostAddr, callName, room, callArgs)
     await call.waitLine(/joined room/)
   } else {
-    call = h.startCall(callName, room, callArgs)
+    call = startCallOn(h, netns.hostAddr, callName, room, callArgs)
     await call.waitLine(/joined room/)
-    page = await openFirefoxPage(h, pageName, room)
+    page = await openFirefoxPage(h, pageName, room, {}, { netns })
   }
   try {
     const callId = call.find(/joined room \S+ as (\S+)/)[1]
@@ -95,8 +117,14 @@ async function firefoxCase(h, order) {
 
 await runCase('firefox_page', async (h) => {
   h.note(`${firefoxVersion() ?? 'firefox-esr --version failed'}`)
-  await h.startSignal()
-  const a = await firefoxCase(h, 'page-first')
-  const b = await firefoxCase(h, 'native-first')
-  return `${a}; ${b}`
+  const netns = createNetns(h)
+  try {
+    await startSignalOn(h, netns.hostAddr)
+    const a = await firefoxCase(h, netns, 'page-first')
+    const b = await firefoxCase(h, netns, 'native-first')
+    return `${a}; ${b}`
+  } finally {
+    await h.signal?.proc.stop()
+    netns.destroy()
+  }
 }, { browser: false })
